@@ -1,0 +1,300 @@
+"""ETL layer: deterministic sample data (service requests and tourism) that tells a true-to-life story.
+
+Requests are generated inside DuckDB from `range()` with hash-based random numbers, so a seed always gives the
+same rows, memory stays bounded (streamed, spilled to disk if needed) and ten million rows take seconds, not hours.
+The story comes from the city pack: volumes follow kecamatan population and the holiday / COVID calendar
+(sample_calendar.csv); processing times follow each service's lognormal profile (sample_profile.csv) and fall
+after integrated services launched (city.toml `integration_month`).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from etl.config import CitySettings
+
+SAMPLE_SOURCE = "sample"
+TOURISM_SOURCE_PREFIX = "sample: "
+
+
+@dataclass(frozen=True)
+class SampleWindow:
+    start: date       # first day generated
+    end: date         # last day generated
+    as_of: datetime   # extract time: requests not finished by then are open
+
+    @classmethod
+    def from_settings(cls, s: CitySettings) -> SampleWindow:
+        y0, m0 = map(int, s.sample_start.split("-"))
+        y1, m1 = map(int, s.sample_end.split("-"))
+        end = (date(y1 + m1 // 12, m1 % 12 + 1, 1)) - timedelta(days=1)
+        return cls(date(y0, m0, 1), end, datetime(end.year, end.month, end.day, 17, 0))
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def day_weights(pack: Path, window: SampleWindow) -> list[tuple[date, float, float, float, float]]:
+    """Per day: (day, volume weight, share of channels loket / mpp / online as cumulative thresholds)."""
+    calendar = [(date.fromisoformat(r["date_from"]), date.fromisoformat(r["date_to"]), float(r["volume_factor"]))
+                for r in _read_csv(pack / "sample_calendar.csv")]
+    mpp_since = {r["channel"]: date.fromisoformat(r["since"]) for r in _read_csv(pack / "channels.csv")}.get(
+        "mpp", date(2021, 3, 1))
+    rows = []
+    d = window.start
+    while d <= window.end:
+        years = (d - window.start).days / 365.25
+        w = 1.0 + 0.05 * years                       # the city grows and moves more services to the counters
+        if d.weekday() == 5:
+            w *= 0.10                                # Saturday: online only, a trickle
+        elif d.weekday() == 6:
+            w *= 0.06
+        for lo, hi, factor in calendar:
+            if lo <= d <= hi:
+                w *= factor
+        if d.day >= 26:
+            w *= 1.08                                # end-of-month rush
+        # Channel mix shifts over the years: online grows, the mall (MPP) takes over from district counters.
+        online = min(0.18 + 0.035 * years, 0.45)
+        mpp = 0.0 if d < mpp_since else min(0.12 + 0.04 * (d - mpp_since).days / 365.25, 0.25)
+        jemput = 0.06
+        if d.weekday() >= 5:
+            online, mpp, jemput = 0.9, 0.0, 0.05
+        loket = max(1.0 - online - mpp - jemput, 0.0)
+        rows.append((d, w, loket, loket + mpp, loket + mpp + online))
+        d += timedelta(days=1)
+    return rows
+
+
+def _apportion(total: int, weights: list[float]) -> list[int]:
+    """Split `total` into integers proportional to `weights` (largest remainder), summing exactly to `total`."""
+    s = sum(weights)
+    raw = [total * w / s for w in weights]
+    counts = [int(x) for x in raw]
+    for i in sorted(range(len(raw)), key=lambda i: raw[i] - counts[i], reverse=True)[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+REQUESTS_SQL = """
+WITH base AS (
+    SELECT d.day, d.ch1, d.ch2, d.ch3, unnest(range(d.n)) AS j, d.first_i
+    FROM gen_days AS d
+), u AS (
+    -- independent uniforms in [0, 1) from a hash of (row, stream, seed): deterministic and parallel-safe
+    SELECT day, ch1, ch2, ch3, first_i + j AS i,
+           hash(first_i + j, 1, $seed)::DOUBLE / 18446744073709551616.0 AS u_kec,
+           hash(first_i + j, 2, $seed)::DOUBLE / 18446744073709551616.0 AS u_svc,
+           hash(first_i + j, 3, $seed)::DOUBLE / 18446744073709551616.0 AS u_ch,
+           hash(first_i + j, 4, $seed)::DOUBLE / 18446744073709551616.0 AS u_time,
+           hash(first_i + j, 5, $seed)::DOUBLE / 18446744073709551616.0 AS u_z1,
+           hash(first_i + j, 6, $seed)::DOUBLE / 18446744073709551616.0 AS u_z2,
+           hash(first_i + j, 7, $seed)::DOUBLE / 18446744073709551616.0 AS u_out,
+           hash(first_i + j, 8, $seed)::DOUBLE / 18446744073709551616.0 AS u_r,
+           hash(first_i + j, 9, $seed)::DOUBLE / 18446744073709551616.0 AS u_theta,
+           hash(first_i + j, 10, $seed)::DOUBLE / 18446744073709551616.0 AS u_status
+    FROM base
+), picked AS (
+    SELECT u.*, k.kecamatan_code, k.lat AS k_lat, k.lon AS k_lon, k.radius_km, k.slow AS k_slow,
+           s.service_code, s.median_before, s.median_after, s.sigma,
+           CASE WHEN u_ch < ch1 THEN 'loket_kecamatan' WHEN u_ch < ch2 THEN 'mpp'
+                WHEN u_ch < ch3 THEN 'online' ELSE 'jemput_bola' END AS channel
+    FROM u
+    ASOF JOIN gen_kecamatan AS k ON u.u_kec >= k.cum_lo
+    ASOF JOIN gen_services AS s ON u.u_svc >= s.cum_lo
+), timed AS (
+    SELECT *,
+           -- submitted: counters 08:00-16:00 WIB with a morning peak; online any time 06:00-23:00
+           day::TIMESTAMP + to_microseconds(CAST(
+               CASE WHEN channel = 'online' THEN (6 + 17 * u_time) * 3600e6
+                    ELSE (8 + 8 * pow(u_time, 1.35)) * 3600e6 END AS BIGINT)) AS submitted_at,
+           -- months since integrated services launched (negative before)
+           date_diff('month', $integration::DATE, day) AS m_int,
+           sqrt(-2 * ln(greatest(u_z1, 1e-12))) * cos(2 * pi() * u_z2) AS z
+    FROM picked
+), hours AS (
+    SELECT *,
+           greatest(0.25,
+             CASE WHEN m_int < 0 THEN median_before
+                  ELSE median_after + (median_before - median_after) * exp(-m_int / 5.0) END
+             * CASE WHEN day BETWEEN DATE '2020-03-16' AND DATE '2020-12-31' THEN 1.35 ELSE 1.0 END
+             * k_slow
+             -- each kecamatan x service drifts quarter by quarter: some improve, some slip (the "movers")
+             * (0.8 + 0.45 * (hash(kecamatan_code, service_code, year(day) * 4 + quarter(day), $seed)::DOUBLE
+                              / 18446744073709551616.0))
+             * CASE channel WHEN 'online' THEN 0.85 WHEN 'jemput_bola' THEN 1.1 ELSE 1.0 END
+             * exp(sigma * z)
+             -- overdue outliers: files that got stuck waiting for a document or a signature
+             * CASE WHEN u_out < 0.015 THEN 3 + 12 * u_out / 0.015 ELSE 1.0 END) AS proc_hours
+    FROM timed
+), finished AS (
+    SELECT *,
+           submitted_at + to_microseconds(CAST(proc_hours * 3600e6 AS BIGINT)) AS done_at,
+           -- some requests stall and stay open: more of the recent ones
+           u_out > 1 - (0.045 + 0.5 * exp(-date_diff('day', day, $as_of::DATE) / 12.0)) AS stalled
+    FROM hours
+)
+SELECT printf('%s-%s-%08d', $prefix, strftime(day, '%Y'), i) AS request_id,
+       service_code, kecamatan_code, channel, submitted_at,
+       CASE WHEN stalled OR done_at > $as_of THEN NULL ELSE done_at END AS completed_at,
+       CASE WHEN stalled OR done_at > $as_of THEN (CASE WHEN u_status < 0.6 THEN 'in_progress' ELSE 'open' END)
+            WHEN u_status < 0.02 THEN 'rejected' ELSE 'completed' END AS status,
+       round(k_lat + radius_km * sqrt(u_r) * sin(2 * pi() * u_theta) / 110.57, 6) AS lat,
+       round(k_lon + radius_km * sqrt(u_r) * cos(2 * pi() * u_theta) / (111.32 * cos(radians(k_lat))), 6) AS lon,
+       $load_id::BIGINT AS load_id
+FROM finished
+ORDER BY submitted_at
+"""
+
+
+def stage_generator_tables(con: duckdb.DuckDBPyConnection, pack: Path, window: SampleWindow, rows: int,
+                           seed: int) -> None:
+    """Small driver tables (days, kecamatan and service weights) the generator SQL joins to."""
+    days = day_weights(pack, window)
+    counts = _apportion(rows, [w for _, w, *_ in days])
+    first = 0
+    day_rows = []
+    for (d, _, c1, c2, c3), n in zip(days, counts, strict=True):
+        day_rows.append((d, n, first, c1, c2, c3))
+        first += n
+    con.execute("CREATE OR REPLACE TEMP TABLE gen_days (day DATE, n BIGINT, first_i BIGINT, ch1 DOUBLE, ch2 DOUBLE, "
+                "ch3 DOUBLE)")
+    con.executemany("INSERT INTO gen_days VALUES (?, ?, ?, ?, ?, ?)", day_rows)
+
+    kec = _read_csv(pack / "kecamatan.csv")
+    total_pop = sum(float(k["population"]) for k in kec)
+    rng = random.Random(seed)
+    cum = 0.0
+    kec_rows = []
+    for k in kec:
+        # Requests scatter within ~45 % of the equal-area radius, so points stay inside the kecamatan.
+        radius = 0.45 * math.sqrt(float(k["area_km2"]) / math.pi)
+        kec_rows.append((k["kecamatan_code"], cum, float(k["lat"]), float(k["lon"]), radius,
+                         round(rng.uniform(0.8, 1.35), 3)))
+        cum += float(k["population"]) / total_pop
+    con.execute("CREATE OR REPLACE TEMP TABLE gen_kecamatan (kecamatan_code VARCHAR, cum_lo DOUBLE, lat DOUBLE, "
+                "lon DOUBLE, radius_km DOUBLE, slow DOUBLE)")
+    con.executemany("INSERT INTO gen_kecamatan VALUES (?, ?, ?, ?, ?, ?)", kec_rows)
+
+    prof = _read_csv(pack / "sample_profile.csv")
+    total_share = sum(float(p["share"]) for p in prof)
+    cum = 0.0
+    svc_rows = []
+    for p in prof:
+        svc_rows.append((p["service_code"], cum, float(p["median_hours_before"]), float(p["median_hours_after"]),
+                         float(p["sigma"])))
+        cum += float(p["share"]) / total_share
+    con.execute("CREATE OR REPLACE TEMP TABLE gen_services (service_code VARCHAR, cum_lo DOUBLE, "
+                "median_before DOUBLE, median_after DOUBLE, sigma DOUBLE)")
+    con.executemany("INSERT INTO gen_services VALUES (?, ?, ?, ?, ?)", svc_rows)
+
+
+def generate_requests(con: duckdb.DuckDBPyConnection, pack: Path, settings: CitySettings, rows: int, seed: int,
+                      load_id: int) -> int:
+    """Insert `rows` sample requests into fct_service_requests; return the number inserted."""
+    if rows <= 0:
+        return 0
+    window = SampleWindow.from_settings(settings)
+    stage_generator_tables(con, pack, window, rows, seed)
+    y, m = map(int, settings.integration_month.split("-"))
+    prefix = "".join(ch for ch in settings.name.upper().split()[-1] if ch.isalpha())[:3] or "REQ"
+    con.execute(
+        f"INSERT INTO fct_service_requests {REQUESTS_SQL}",
+        {"seed": seed, "integration": date(y, m, 1), "as_of": window.as_of, "load_id": load_id, "prefix": prefix},
+    )
+    for t in ("gen_days", "gen_kecamatan", "gen_services"):
+        con.execute(f"DROP TABLE {t}")
+    return rows
+
+
+# --- tourism -----------------------------------------------------------------------------------------------------
+
+def _months(start: date, end: date) -> list[date]:
+    out, d = [], date(start.year, start.month, 1)
+    while d <= end:
+        out.append(d)
+        d = date(d.year + d.month // 12, d.month % 12 + 1, 1)
+    return out
+
+
+def tourism_rows(pack: Path, settings: CitySettings, seed: int) -> list[tuple[str, str, date, float, str, str]]:
+    """Monthly tourism indicators from 2018-01 to the sample end, anchored to the published BPS figures
+    in tourism_anchors.csv; months without a published figure are interpolated between anchors (in log space),
+    scaled to published annual totals, or carried forward with modest growth after the last anchor."""
+    window = SampleWindow.from_settings(settings)
+    months = _months(date(2018, 1, 1), window.end)
+    anchors = _read_csv(pack / "tourism_anchors.csv")
+    backcasts = _read_csv(pack / "tourism_backcast.csv") if (pack / "tourism_backcast.csv").exists() else []
+    rng = random.Random(seed)
+    out = []
+    for indicator in sorted({a["indicator"] for a in anchors}):
+        rows = [a for a in anchors if a["indicator"] == indicator]
+        unit = rows[0]["unit"]
+        monthly = {date.fromisoformat(a["period"] + "-01"): (float(a["value"]), a["source"])
+                   for a in rows if len(a["period"]) == 7}
+        annual = {int(a["period"]): float(a["value"]) for a in rows if len(a["period"]) == 4}
+        backcast = [(b["period_from"], b["period_to"], float(b["factor"])) for b in backcasts
+                    if b["indicator"] == indicator]
+        values: dict[date, tuple[float, str]] = {}
+        known = sorted(monthly)
+        for mo in months:
+            if mo in monthly:
+                v, src = monthly[mo]
+                values[mo] = (v, f"{TOURISM_SOURCE_PREFIX}BPS figure as published ({src})")
+                continue
+            before = [k for k in known if k < mo]
+            after = [k for k in known if k > mo]
+            if before and after:
+                a, b = before[-1], after[0]
+                t = (mo - a).days / (b - a).days
+                va, vb = max(monthly[a][0], 1.0), max(monthly[b][0], 1.0)
+                v = math.exp(math.log(va) + t * (math.log(vb) - math.log(va)))
+                how = "interpolated between BPS figures"
+            elif after and backcast:  # before the first anchor: the first published year, times the COVID profile
+                ref = date(after[0].year, mo.month, 1)
+                factor = next((f for lo, hi, f in backcast if lo <= mo.isoformat()[:7] <= hi), 1.0)
+                v = (monthly.get(ref) or monthly[after[0]])[0] * factor
+                how = "back-cast from BPS figures (tourism_backcast.csv)"
+            elif after:  # before the first anchor: the same month a year later, a little lower
+                ref = date(mo.year + 1, mo.month, 1)
+                v = (values.get(ref) or monthly.get(ref) or monthly[after[0]])[0] * 0.96
+                how = "back-cast from BPS figures"
+            else:  # after the last anchor: the same month a year earlier, with modest growth
+                ref = date(mo.year - 1, mo.month, 1)
+                v = values[ref][0] * (1.0 if unit == "persen" else 1.04)
+                how = "projected from the last BPS figures"
+            v *= 1 + rng.uniform(-0.04, 0.04)
+            values[mo] = (v, f"{TOURISM_SOURCE_PREFIX}{how}")
+        for year, total in annual.items():  # keep published annual totals exact
+            in_year = [mo for mo in months if mo.year == year]
+            fixed = sum(values[mo][0] for mo in in_year if mo in monthly)
+            free = [mo for mo in in_year if mo not in monthly]
+            free_sum = sum(values[mo][0] for mo in free)
+            if free and free_sum > 0 and total > fixed:
+                k = (total - fixed) / free_sum
+                for mo in free:
+                    values[mo] = (values[mo][0] * k, values[mo][1] + f", scaled to the published {year} total")
+        for mo in months:
+            v, src = values[mo]
+            v = round(min(v, 100.0), 2) if unit == "persen" else float(round(v))
+            out.append((indicator, settings.tourism_area, mo, v, unit, src))
+    return out
+
+
+def generate_tourism(con: duckdb.DuckDBPyConnection, pack: Path, settings: CitySettings, seed: int,
+                     load_id: int) -> int:
+    rows = tourism_rows(pack, settings, seed)
+    con.executemany(
+        "INSERT INTO fct_tourism_monthly VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(*r, load_id) for r in rows],
+    )
+    return len(rows)

@@ -1,0 +1,136 @@
+"""ETL layer: the only writer of the database.
+
+Every write works on a private copy of the database file and is swapped in with an atomic rename, so
+- readers (the dashboard, a kiosk) never wait and see either the old or the new file, never a mix;
+- a process killed mid-load leaves the live file untouched (its copy is swept up by the next writer);
+- two writers never interleave: an exclusive lock file serialises them, the second waits, then fails clearly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+LOCK_WAIT_SECONDS = float(os.environ.get("PANTAU_LOCK_WAIT", "120"))
+
+
+class StoreBusy(RuntimeError):
+    """Another load holds the database for longer than we are willing to wait."""
+
+
+class StoreError(RuntimeError):
+    """The database file cannot be used (missing, corrupt, not a DuckDB file)."""
+
+
+def _lock_path(db: Path) -> Path:
+    return db.with_name(db.name + ".lock")
+
+
+@contextlib.contextmanager
+def writer_lock(db: Path, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+    """Hold the exclusive writer lock; wait up to `wait_seconds`, then raise StoreBusy."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(_lock_path(db), os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(
+                        f"Another load is writing {db.name}; waited {wait_seconds:.0f} s. Try again when it has finished."
+                    ) from None
+                time.sleep(0.2)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _sweep_stale_copies(db: Path) -> None:
+    # Only called while holding the writer lock, so any copy left is from a writer that died.
+    for stale in db.parent.glob(f".{db.name}.*.tmp*"):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    con.execute(path.read_text(encoding="utf-8"))
+
+
+def refresh_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild every mart in etl/sql/marts in file-name order."""
+    for path in sorted((SQL_DIR / "marts").glob("*.sql")):
+        run_sql_file(con, path)
+
+
+def check_readable(db: Path) -> None:
+    """Raise StoreError with a clear message if `db` is not a usable Pantau database."""
+    if not db.exists():
+        raise StoreError(f"Database {db} does not exist. Create it with: python -m etl build --db {db}")
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            con.execute("SELECT count(*) FROM loads").fetchone()
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        raise StoreError(
+            f"Database {db} cannot be read ({type(exc).__name__}). Restore it from a backup "
+            f"(python -m etl restore) or rebuild it (python -m etl build --force)."
+        ) from exc
+
+
+@contextlib.contextmanager
+def write_transaction(db: Path, *, create: bool = False, wait_seconds: float = LOCK_WAIT_SECONDS,
+                      refresh: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a read-write connection to a private copy of `db`; on success swap it in atomically.
+
+    With `create=True` the copy starts empty and gets the schema (a fresh build). If the body raises, the
+    live database is untouched and the copy is deleted.
+    """
+    db = Path(db)
+    with writer_lock(db, wait_seconds):
+        _sweep_stale_copies(db)
+        tmp = db.with_name(f".{db.name}.{os.getpid()}.tmp")
+        if not create:
+            check_readable(db)
+            shutil.copyfile(db, tmp)
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute("SET preserve_insertion_order = true")
+            if create:
+                run_sql_file(con, SQL_DIR / "schema.sql")
+            yield con
+            if refresh:
+                refresh_marts(con)
+            con.execute("CHECKPOINT")
+            con.close()
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, db)
+            _fsync_dir(db.parent)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                con.close()
+            for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+            raise

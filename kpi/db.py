@@ -1,0 +1,78 @@
+"""Read-side layer: locked-down, read-only access to the database file that etl/ swaps in atomically."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from etl.config import db_path
+
+# The app can read its own database and nothing else: no file access, no extensions, settings frozen.
+READ_CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "threads": 2,
+    "memory_limit": "1GB",
+    "lock_configuration": True,
+}
+
+
+class DataUnavailable(RuntimeError):
+    """The database file is missing or cannot be opened."""
+
+
+class Reader:
+    """Read-only view of the database; reopens by itself when a load has swapped in a new file.
+
+    A DuckDB connection is not thread-safe, so every query runs on its own cursor.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path) if path else db_path()
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._version: str | None = None
+
+    def version(self) -> str:
+        """Identity of the file now in place: changes with every load (new inode, mtime, size)."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError as exc:
+            raise DataUnavailable(str(self.path)) from exc
+        return f"{st.st_ino}-{st.st_mtime_ns}-{st.st_size}"
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        version = self.version()
+        with self._lock:
+            if self._con is None or version != self._version:
+                try:
+                    con = duckdb.connect(str(self.path), read_only=True, config=READ_CONFIG)
+                except duckdb.Error as exc:
+                    raise DataUnavailable(f"{self.path}: {type(exc).__name__}") from exc
+                old, self._con, self._version = self._con, con, version
+                if old is not None:
+                    # Cursors still running on the old file keep it alive until they finish.
+                    del old
+            return self._con
+
+    def df(self, sql: str, params: dict[str, Any] | list[Any] | None = None) -> pd.DataFrame:
+        """Run one parameterised query; values are always bound, never formatted into `sql`."""
+        cur = self._connection().cursor()
+        try:
+            return cur.execute(sql, params or {}).df()
+        finally:
+            cur.close()
+
+    def one(self, sql: str, params: dict[str, Any] | list[Any] | None = None) -> tuple[Any, ...]:
+        cur = self._connection().cursor()
+        try:
+            row = cur.execute(sql, params or {}).fetchone()
+            return tuple(row) if row is not None else ()
+        finally:
+            cur.close()

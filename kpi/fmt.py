@@ -1,0 +1,52 @@
+"""Read-side layer: numbers, percentages, hours and dates in the reader's locale (babel)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal, format_percent
+
+LOCALES = {"id": "id_ID", "en": "en_GB"}
+
+
+def _loc(lang: str) -> str:
+    return LOCALES.get(lang, LOCALES["id"])
+
+
+def number(value: float | int | None, lang: str, digits: int = 0) -> str:
+    """1.234,5 (id) or 1,234.5 (en); an em dash for no value."""
+    if value is None or value != value:
+        return "–"
+    fmt = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=fmt, locale=_loc(lang))
+
+
+def percent(rate: float | None, lang: str, digits: int = 1) -> str:
+    """0.912 -> 91,2% (id) / 91.2% (en)."""
+    if rate is None or rate != rate:
+        return "–"
+    fmt = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+    return format_percent(rate, format=fmt, locale=_loc(lang))
+
+
+def hours(value: float | None, lang: str) -> str:
+    """Processing hours: one decimal under 10 h, whole hours above."""
+    if value is None or value != value:
+        return "–"
+    unit = "jam" if lang == "id" else "h"
+    return f"{number(value, lang, 1 if abs(value) < 10 else 0)} {unit}"
+
+
+def day(value: date | datetime, lang: str, style: str = "medium") -> str:
+    """31 Okt 2026 (id) / 31 Oct 2026 (en)."""
+    return format_date(value, format=style, locale=_loc(lang))
+
+
+def month(value: date | datetime, lang: str) -> str:
+    """Oktober 2026 / October 2026."""
+    return format_date(value, format="LLLL y", locale=_loc(lang))
+
+
+def timestamp(value: datetime, lang: str) -> str:
+    return format_datetime(value, format="d MMM y HH:mm", locale=_loc(lang))

@@ -1,0 +1,152 @@
+"""Read-side layer: the KPI definitions — the one implementation used by the CLI and every page.
+
+Definitions (stated again in data/README.md):
+- A period is WIB calendar dates from..to inclusive.
+- received    = requests with submitted_at in the period.
+- completed   = requests with completed_at in the period.
+- open_at_end = requests with submitted_at <= end and (completed_at is null or completed_at > end), end = to + 1 day 00:00.
+- processing hours = completed_at - submitted_at, over requests completed in the period.
+- median_hours, p90_hours = continuous quantiles (linear interpolation, numpy's default percentile).
+- on_time_rate = share of requests completed in the period with processing hours <= the service's sla_hours.
+- service score = min(on_time_rate / target, 1.25) per service; service index = mean of the scores (1.0 = on target).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from kpi.db import Reader
+from kpi.filters import Filters, where
+
+SCORE_CAP = 1.25
+DEFAULT_TARGET = 0.9
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def summary(r: Reader, f: Filters) -> dict[str, Any]:
+    """Headline KPIs for the filters: received, completed, open_at_end, median/p90 hours, on-time rate."""
+    counts = r.one(
+        f"""
+        SELECT coalesce(sum(received) FILTER (WHERE day BETWEEN $date_from AND $date_to), 0),
+               coalesce(sum(completed) FILTER (WHERE day BETWEEN $date_from AND $date_to), 0),
+               coalesce(sum(received) FILTER (WHERE day <= $date_to), 0)
+                 - coalesce(sum(completed) FILTER (WHERE day <= $date_to), 0)
+        FROM mart_requests_daily
+        WHERE day <= $date_to AND {where()}
+        """,
+        f.params(),
+    )
+    times = r.one(
+        f"""
+        SELECT quantile_cont(hours, 0.5), quantile_cont(hours, 0.9), avg(on_time::DOUBLE)
+        FROM mart_completions
+        WHERE {where("completed_day")}
+        """,
+        f.params(),
+    )
+    return {
+        "received": int(counts[0]),
+        "completed": int(counts[1]),
+        "open_at_end": int(counts[2]),
+        "median_hours": _num(times[0]),
+        "p90_hours": _num(times[1]),
+        "on_time_rate": _num(times[2]),
+    }
+
+
+def by_kecamatan(r: Reader, f: Filters) -> pd.DataFrame:
+    """Per kecamatan (all in the selection, zero-filled): received, completed, open_at_end, median, p90, on-time rate,
+    and received per 1,000 residents."""
+    return r.df(
+        f"""
+        WITH daily AS (
+            SELECT kecamatan_code,
+                   sum(received) FILTER (WHERE day BETWEEN $date_from AND $date_to) AS received,
+                   sum(completed) FILTER (WHERE day BETWEEN $date_from AND $date_to) AS completed,
+                   sum(received) - sum(completed) AS open_at_end
+            FROM mart_requests_daily
+            WHERE day <= $date_to AND {where()}
+            GROUP BY kecamatan_code
+        ), times AS (
+            SELECT kecamatan_code,
+                   quantile_cont(hours, 0.5) AS median_hours,
+                   quantile_cont(hours, 0.9) AS p90_hours,
+                   avg(on_time::DOUBLE) AS on_time_rate
+            FROM mart_completions
+            WHERE {where("completed_day")}
+            GROUP BY kecamatan_code
+        )
+        SELECT k.kecamatan_code, k.name, k.population, k.lat, k.lon,
+               coalesce(d.received, 0)::BIGINT AS received,
+               coalesce(d.completed, 0)::BIGINT AS completed,
+               coalesce(d.open_at_end, 0)::BIGINT AS open_at_end,
+               t.median_hours, t.p90_hours, t.on_time_rate,
+               coalesce(d.received, 0) * 1000.0 / nullif(k.population, 0) AS received_per_1000
+        FROM dim_kecamatan AS k
+        LEFT JOIN daily AS d USING (kecamatan_code)
+        LEFT JOIN times AS t USING (kecamatan_code)
+        WHERE len($kecamatan) = 0 OR list_contains($kecamatan, k.kecamatan_code)
+        ORDER BY k.kecamatan_code
+        """,
+        f.params(),
+    )
+
+
+def by_service_kecamatan(r: Reader, f: Filters) -> pd.DataFrame:
+    """Completed requests per service x kecamatan in the period: completed, on_time, on_time_rate, median_hours."""
+    return r.df(
+        f"""
+        SELECT service_code, kecamatan_code,
+               count(*) AS completed,
+               count(*) FILTER (WHERE on_time) AS on_time,
+               avg(on_time::DOUBLE) AS on_time_rate,
+               quantile_cont(hours, 0.5) AS median_hours
+        FROM mart_completions
+        WHERE {where("completed_day")}
+        GROUP BY ALL
+        ORDER BY service_code, kecamatan_code
+        """,
+        f.params(),
+    )
+
+
+def target_on_time_rate(r: Reader) -> float:
+    """The city's target on-time rate (city.toml `target_on_time_rate`), default 0.9."""
+    row = r.one("SELECT value FROM settings WHERE key = 'target_on_time_rate'")
+    return float(row[0]) if row else DEFAULT_TARGET
+
+
+def service_scores(on_time: pd.DataFrame, target: float, by: list[str] | None = None) -> pd.DataFrame:
+    """CityScore-style index from per-service completions.
+
+    `on_time` needs columns service_code, completed, on_time (+ the `by` columns). Per group and service:
+    score = min(on_time_rate / target, 1.25); per group: index = mean of its service scores.
+    Returns columns `by` + index, services (how many scored).
+    """
+    by = by or []
+    per_service = on_time.groupby([*by, "service_code"], as_index=False)[["completed", "on_time"]].sum()
+    per_service = per_service[per_service["completed"] > 0]
+    per_service["score"] = (per_service["on_time"] / per_service["completed"] / target).clip(upper=SCORE_CAP)
+    if not by:
+        return pd.DataFrame({"index": [per_service["score"].mean() if len(per_service) else None],
+                             "services": [len(per_service)]})
+    return (per_service.groupby(by, as_index=False)
+            .agg(index=("score", "mean"), services=("score", "size")))
+
+
+def service_index(r: Reader, f: Filters) -> dict[str, Any]:
+    """Service index city-wide, per kecamatan and per service for the filters."""
+    target = target_on_time_rate(r)
+    frame = by_service_kecamatan(r, f)
+    city = service_scores(frame, target)
+    return {
+        "target": target,
+        "city": _num(city["index"].iloc[0]),
+        "by_kecamatan": service_scores(frame, target, by=["kecamatan_code"]),
+        "by_service": service_scores(frame, target, by=["service_code"]),
+    }
