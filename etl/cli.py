@@ -59,10 +59,10 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     from kpi.filters import Filters
     from kpi.metrics import by_kecamatan, summary
 
-    db = db_path(args.db)
-    check_readable(db)
     if args.date_to < args.date_from:
         raise UsageError("--to is before --from")
+    db = db_path(args.db)
+    check_readable(db)
     f = Filters(args.date_from, args.date_to, kecamatan=tuple(args.kecamatan or ()), services=tuple(args.service or ()))
     r = Reader(db)
     result: dict[str, Any] = {"period": {"from": f.date_from, "to": f.date_to}, **summary(r, f)}
