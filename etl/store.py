@@ -47,9 +47,8 @@ def writer_lock(db: Path, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[N
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise StoreBusy(
-                        f"Another load is writing {db.name}; waited {wait_seconds:.0f} s. Try again when it has finished."
-                    ) from None
+                    raise StoreBusy(f"Another load is writing {db.name}; waited {wait_seconds:.0f} s. "
+                                    "Try again when it has finished.") from None
                 time.sleep(0.2)
         yield
     finally:

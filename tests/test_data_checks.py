@@ -69,7 +69,8 @@ def test_completed_not_before_submitted(con: duckdb.DuckDBPyConnection) -> None:
 def test_story_open_share_and_outliers(con: duckdb.DuckDBPyConnection) -> None:
     open_share = scalar(con, "SELECT avg((completed_at IS NULL)::INT) FROM service_requests")
     assert 0.03 <= open_share <= 0.08
-    overdue = scalar(con, """SELECT avg((date_diff('second', submitted_at, completed_at) / 3600.0 > 3 * s.sla_hours)::INT)
+    overdue = scalar(con, """SELECT avg((date_diff('second', submitted_at, completed_at) / 3600.0
+                                         > 3 * s.sla_hours)::INT)
                              FROM service_requests r JOIN services s USING (service_code)
                              WHERE completed_at IS NOT NULL""")
     assert 0.001 < overdue < 0.1

@@ -107,9 +107,9 @@ def test_service_index_cityscore(reader: Reader) -> None:
 
 
 def test_service_score_is_capped_at_1_25(reader: Reader) -> None:
-    from kpi.metrics import service_scores
-
     import pandas as pd
+
+    from kpi.metrics import service_scores
     frame = pd.DataFrame({"service_code": ["A", "B"], "completed": [10, 10], "on_time": [10, 5]})
     out = service_scores(frame, target=0.5)
     assert out["index"].iloc[0] == pytest.approx((1.25 + 1.0) / 2)
