@@ -22,6 +22,8 @@ from etl.config import CitySettings
 
 SAMPLE_SOURCE = "sample"
 TOURISM_SOURCE_PREFIX = "sample: "
+# sample_points.csv keeps a +/-0.001 degree box around each grid point inside the kecamatan; stay within it
+POINT_JITTER_DEGREES = 0.0008
 
 
 @dataclass(frozen=True)
@@ -101,10 +103,11 @@ WITH base AS (
            hash(first_i + j, 7, $seed)::DOUBLE / 18446744073709551616.0 AS u_out,
            hash(first_i + j, 8, $seed)::DOUBLE / 18446744073709551616.0 AS u_r,
            hash(first_i + j, 9, $seed)::DOUBLE / 18446744073709551616.0 AS u_theta,
-           hash(first_i + j, 10, $seed)::DOUBLE / 18446744073709551616.0 AS u_status
+           hash(first_i + j, 10, $seed)::DOUBLE / 18446744073709551616.0 AS u_status,
+           hash(first_i + j, 11, $seed)::DOUBLE / 18446744073709551616.0 AS u_jitter
     FROM base
 ), picked AS (
-    SELECT u.*, k.kecamatan_code, k.lat AS k_lat, k.lon AS k_lon, k.radius_km, k.slow AS k_slow,
+    SELECT u.*, k.kecamatan_code, k.n_points, k.slow AS k_slow,
            s.service_code, s.median_before, s.median_after, s.sigma,
            CASE WHEN u_ch < ch1 THEN 'loket_kecamatan' WHEN u_ch < ch2 THEN 'mpp'
                 WHEN u_ch < ch3 THEN 'online' ELSE 'jemput_bola' END AS channel
@@ -144,14 +147,17 @@ WITH base AS (
     FROM hours
 )
 SELECT printf('%s-%s-%08d', $prefix, strftime(day, '%Y'), i) AS request_id,
-       service_code, kecamatan_code, channel, submitted_at,
+       service_code, finished.kecamatan_code, channel, submitted_at,
        CASE WHEN stalled OR done_at > $as_of THEN NULL ELSE done_at END AS completed_at,
        CASE WHEN stalled OR done_at > $as_of THEN (CASE WHEN u_status < 0.6 THEN 'in_progress' ELSE 'open' END)
             WHEN u_status < 0.02 THEN 'rejected' ELSE 'completed' END AS status,
-       round(k_lat + radius_km * sqrt(u_r) * sin(2 * pi() * u_theta) / 110.57, 6) AS lat,
-       round(k_lon + radius_km * sqrt(u_r) * cos(2 * pi() * u_theta) / (111.32 * cos(radians(k_lat))), 6) AS lon,
+       -- a grid point inside the kecamatan (sample_points.csv) plus a jitter smaller than the grid's margin
+       round(p.lat + (u_theta - 0.5) * 2 * $jitter, 6) AS lat,
+       round(p.lon + (u_jitter - 0.5) * 2 * $jitter, 6) AS lon,
        $load_id::BIGINT AS load_id
 FROM finished
+JOIN gen_points AS p ON p.kecamatan_code = finished.kecamatan_code
+                     AND p.idx = least(CAST(floor(u_r * finished.n_points) AS BIGINT), finished.n_points - 1)
 ORDER BY submitted_at
 """
 
@@ -171,19 +177,25 @@ def stage_generator_tables(con: duckdb.DuckDBPyConnection, pack: Path, window: S
     con.executemany("INSERT INTO gen_days VALUES (?, ?, ?, ?, ?, ?)", day_rows)
 
     kec = _read_csv(pack / "kecamatan.csv")
+    points: dict[str, list[tuple[float, float]]] = {}
+    for p in _read_csv(pack / "sample_points.csv"):
+        points.setdefault(p["kecamatan_code"], []).append((float(p["lat"]), float(p["lon"])))
     total_pop = sum(float(k["population"]) for k in kec)
     rng = random.Random(seed)
     cum = 0.0
-    kec_rows = []
+    kec_rows, point_rows = [], []
     for k in kec:
-        # Requests scatter within ~45 % of the equal-area radius, so points stay inside the kecamatan.
-        radius = 0.45 * math.sqrt(float(k["area_km2"]) / math.pi)
-        kec_rows.append((k["kecamatan_code"], cum, float(k["lat"]), float(k["lon"]), radius,
-                         round(rng.uniform(0.8, 1.35), 3)))
+        code = k["kecamatan_code"]
+        # Without grid points for a kecamatan, fall back to its centroid (jittered within the grid margin).
+        pts = points.get(code) or [(float(k["lat"]), float(k["lon"]))]
+        point_rows += [(code, i, lat, lon) for i, (lat, lon) in enumerate(pts)]
+        kec_rows.append((code, cum, len(pts), round(rng.uniform(0.8, 1.35), 3)))
         cum += float(k["population"]) / total_pop
-    con.execute("CREATE OR REPLACE TEMP TABLE gen_kecamatan (kecamatan_code VARCHAR, cum_lo DOUBLE, lat DOUBLE, "
-                "lon DOUBLE, radius_km DOUBLE, slow DOUBLE)")
-    con.executemany("INSERT INTO gen_kecamatan VALUES (?, ?, ?, ?, ?, ?)", kec_rows)
+    con.execute("CREATE OR REPLACE TEMP TABLE gen_kecamatan (kecamatan_code VARCHAR, cum_lo DOUBLE, n_points BIGINT, "
+                "slow DOUBLE)")
+    con.executemany("INSERT INTO gen_kecamatan VALUES (?, ?, ?, ?)", kec_rows)
+    con.execute("CREATE OR REPLACE TEMP TABLE gen_points (kecamatan_code VARCHAR, idx BIGINT, lat DOUBLE, lon DOUBLE)")
+    con.executemany("INSERT INTO gen_points VALUES (?, ?, ?, ?)", point_rows)
 
     prof = _read_csv(pack / "sample_profile.csv")
     total_share = sum(float(p["share"]) for p in prof)
@@ -209,9 +221,10 @@ def generate_requests(con: duckdb.DuckDBPyConnection, pack: Path, settings: City
     prefix = "".join(ch for ch in settings.name.upper().split()[-1] if ch.isalpha())[:3] or "REQ"
     con.execute(
         f"INSERT INTO fct_service_requests {REQUESTS_SQL}",
-        {"seed": seed, "integration": date(y, m, 1), "as_of": window.as_of, "load_id": load_id, "prefix": prefix},
+        {"seed": seed, "integration": date(y, m, 1), "as_of": window.as_of, "load_id": load_id, "prefix": prefix,
+         "jitter": POINT_JITTER_DEGREES},
     )
-    for t in ("gen_days", "gen_kecamatan", "gen_services"):
+    for t in ("gen_days", "gen_kecamatan", "gen_points", "gen_services"):
         con.execute(f"DROP TABLE {t}")
     return rows
 

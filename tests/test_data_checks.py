@@ -102,13 +102,18 @@ def test_volumes_follow_population(con: duckdb.DuckDBPyConnection) -> None:
     assert corr > 0.95
 
 
-def test_points_near_their_kecamatan(con: duckdb.DuckDBPyConnection) -> None:
-    # Points scatter within 45 % of the equal-area radius around the kecamatan centroid.
-    worst = scalar(con, """
-        SELECT max(sqrt(pow((r.lat - k.lat) * 110.57, 2) + pow((r.lon - k.lon) * 111.32 * cos(radians(k.lat)), 2))
-                   / sqrt(k.area_km2 / pi()))
-        FROM service_requests r JOIN kecamatan k USING (kecamatan_code)""")
-    assert worst <= 0.451
+def test_points_inside_their_kecamatan(con: duckdb.DuckDBPyConnection) -> None:
+    # Every point sits within the jitter box of one of its own kecamatan's grid points (sample_points.csv), which
+    # were kept only where the whole box lies inside the kecamatan polygon.
+    from etl.config import city_dir
+
+    outside = con.execute("""
+        SELECT count(*) FROM service_requests AS r
+        WHERE NOT EXISTS (SELECT 1 FROM read_csv(?, header = true) AS p
+                          WHERE p.kecamatan_code = r.kecamatan_code
+                            AND abs(r.lat - p.lat) <= 0.00081 AND abs(r.lon - p.lon) <= 0.00081)""",
+        [str(city_dir() / "sample_points.csv")]).fetchone()[0]
+    assert outside == 0
 
 
 def test_tourism_monthly_series(con: duckdb.DuckDBPyConnection) -> None:
