@@ -121,6 +121,9 @@ def parser() -> argparse.ArgumentParser:
     lo.add_argument("--json", action="store_true")
     lo.set_defaults(func=cmd_loads)
 
+    from etl.ops import add_commands as add_ops_commands  # backup, restore, doctor
+    add_ops_commands(sub)
+
     return p
 
 
