@@ -82,6 +82,9 @@ def verify(db: Path) -> dict[str, int]:
     try:
         con = duckdb.connect(str(db), read_only=True)
     except duckdb.Error as exc:
+        if "Could not set lock" in str(exc):
+            raise StoreError(f"Database {db} is held open for writing by another program ({_short(exc)}). Close "
+                             "that program: Pantau writes only through `python -m etl`, never in place.") from exc
         raise StoreError(f"Database {db} is not a readable DuckDB file ({_short(exc)}). {_remedy(db)}") from exc
     try:
         counts = scan(con)

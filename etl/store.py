@@ -91,6 +91,9 @@ def check_readable(db: Path) -> None:
         finally:
             con.close()
     except duckdb.Error as exc:
+        if "Could not set lock" in str(exc):  # not damage: another program opened the file for writing
+            raise StoreError(f"Database {db} is held open for writing by another program ({str(exc)[:200]}). Close "
+                             "that program: Pantau writes only through `python -m etl`, never in place.") from exc
         raise StoreError(
             f"Database {db} cannot be read ({type(exc).__name__}). Restore it from a backup "
             f"(python -m etl restore) or rebuild it (python -m etl build --force)."
