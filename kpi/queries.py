@@ -2,17 +2,301 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
+from kpi import metrics
 from kpi.db import Reader
+from kpi.filters import Filters, where
 
 
 def load_history(r: Reader, limit: int = 200) -> pd.DataFrame:
     """The audit trail, newest first."""
     return r.df(
         """
-        SELECT load_id, dataset, file_name, sha256, mode, rows_read, rows_loaded, rows_rejected, status, loaded_at, source
+        SELECT load_id, dataset, file_name, sha256, mode, rows_read, rows_loaded, rows_rejected, status, loaded_at,
+               source
         FROM loads ORDER BY load_id DESC LIMIT $limit
         """,
         {"limit": limit},
     )
+
+
+# --- Chart series -------------------------------------------------------------------------------------------------
+# Identifiers below come from these whitelists only; widget values pick a key, never text that reaches SQL.
+GRAINS = {"day": "day", "week": "week", "month": "month"}
+SPLITS = {
+    "service": ("service_code", "dim_service", "service_code"),
+    "channel": ("channel", "dim_channel", "channel"),
+    "kecamatan": ("kecamatan_code", "dim_kecamatan", "kecamatan_code"),
+}
+AGE_BUCKETS = ("lt_1d", "d1_3", "d3_7", "gt_7d")
+
+
+def _name_col(lang: str) -> str:
+    return "name_en" if lang == "en" else "name_id"
+
+
+def data_bounds(r: Reader) -> tuple[date | None, date | None]:
+    """First and last day with any request received or completed (the latest data date anchors every preset)."""
+    row = r.one("SELECT min(day), max(day) FROM mart_requests_daily")
+    return (row[0], row[1]) if row else (None, None)
+
+
+def kecamatan_names(r: Reader) -> dict[str, str]:
+    frame = r.df("SELECT kecamatan_code, name FROM dim_kecamatan ORDER BY kecamatan_code")
+    return dict(zip(frame["kecamatan_code"], frame["name"], strict=True))
+
+
+def service_names(r: Reader, lang: str) -> dict[str, str]:
+    frame = r.df(f"SELECT service_code, {_name_col(lang)} AS name FROM dim_service ORDER BY category, service_code")
+    return dict(zip(frame["service_code"], frame["name"], strict=True))
+
+
+def volume_series(r: Reader, f: Filters, grain: str, split: str, lang: str) -> pd.DataFrame:
+    """Received and completed per period (day/week/month start) and split group (service/channel/kecamatan name)."""
+    unit = GRAINS[grain]
+    column, table, key = SPLITS[split]
+    name = "name" if split == "kecamatan" else _name_col(lang)
+    return r.df(
+        f"""
+        WITH m AS (
+            SELECT date_trunc('{unit}', day)::DATE AS period, {column} AS code,
+                   sum(received)::BIGINT AS received, sum(completed)::BIGINT AS completed
+            FROM mart_requests_daily WHERE {where("day")}
+            GROUP BY ALL
+        )
+        SELECT m.period, d.{name} AS "group", m.received, m.completed
+        FROM m JOIN {table} AS d ON d.{key} = m.code
+        ORDER BY m.period, "group"
+        """,
+        f.params(),
+    )
+
+
+def backlog_series(r: Reader, f: Filters, grain: str) -> pd.DataFrame:
+    """Open backlog at the end of each day (or the last day of each week/month) in the period.
+
+    Same definition as metrics.summary's open_at_end: received minus completed up to and including that day.
+    """
+    unit = GRAINS[grain]
+    return r.df(
+        f"""
+        WITH net AS (
+            SELECT day, sum(received) - sum(completed) AS net
+            FROM mart_requests_daily WHERE day <= $date_to AND {where()} GROUP BY day
+        ), running AS (
+            SELECT day, sum(net) OVER (ORDER BY day) AS open_at_end FROM net
+        )
+        SELECT date_trunc('{unit}', day)::DATE AS period, arg_max(open_at_end, day)::BIGINT AS open_at_end
+        FROM running WHERE day BETWEEN $date_from AND $date_to
+        GROUP BY ALL ORDER BY period
+        """,
+        f.params(),
+    )
+
+
+def backlog_age(r: Reader, f: Filters) -> pd.DataFrame:
+    """The open backlog at the end of the period by age (< 1 d, 1–3 d, 3–7 d, > 7 d) and whether it is past its SLA."""
+    return r.df(
+        f"""
+        WITH open_at_end AS (
+            SELECT date_diff('second', submitted_at, $date_to + INTERVAL 1 DAY) / 3600.0 AS age_hours, sla_hours
+            FROM mart_open_spans
+            WHERE submitted_at < $date_to + INTERVAL 1 DAY
+              AND (completed_at IS NULL OR completed_at >= $date_to + INTERVAL 1 DAY) AND {where()}
+        ), buckets(bucket, lo, hi, ord) AS (
+            VALUES ('lt_1d', 0, 24, 1), ('d1_3', 24, 72, 2), ('d3_7', 72, 168, 3), ('gt_7d', 168, 1e12, 4)
+        )
+        SELECT b.bucket,
+               count(o.age_hours)::BIGINT AS open,
+               count(o.age_hours) FILTER (WHERE o.age_hours > o.sla_hours)::BIGINT AS past_sla
+        FROM buckets AS b LEFT JOIN open_at_end AS o ON o.age_hours >= b.lo AND o.age_hours < b.hi
+        GROUP BY b.bucket, b.ord ORDER BY b.ord
+        """,
+        {k: v for k, v in f.params().items() if k != "date_from"},
+    )
+
+
+def service_quantiles(r: Reader, f: Filters, lang: str) -> pd.DataFrame:
+    """Per service: processing-hour quantiles p10, p25, median, p75, p90 (a boxplot's five numbers), count, SLA."""
+    return r.df(
+        f"""
+        WITH q AS (
+            SELECT service_code, count(*) AS completed,
+                   quantile_cont(hours, [0.1, 0.25, 0.5, 0.75, 0.9]) AS qs
+            FROM mart_completions WHERE {where("completed_day")} GROUP BY service_code
+        )
+        SELECT q.service_code, s.{_name_col(lang)} AS service, s.sla_hours, q.completed::BIGINT AS completed,
+               qs[1] AS p10, qs[2] AS p25, qs[3] AS median, qs[4] AS p75, qs[5] AS p90
+        FROM q JOIN dim_service AS s USING (service_code)
+        ORDER BY s.category, q.service_code
+        """,
+        f.params(),
+    )
+
+
+def time_trend(r: Reader, f: Filters, grain: str) -> pd.DataFrame:
+    """Median and p90 processing hours and on-time rate per week/month of completion (definitions as in metrics)."""
+    unit = GRAINS[grain]
+    return r.df(
+        f"""
+        SELECT date_trunc('{unit}', completed_day)::DATE AS period, count(*)::BIGINT AS completed,
+               quantile_cont(hours, 0.5) AS median_hours, quantile_cont(hours, 0.9) AS p90_hours,
+               avg(on_time::DOUBLE) AS on_time_rate
+        FROM mart_completions WHERE {where("completed_day")}
+        GROUP BY ALL ORDER BY period
+        """,
+        f.params(),
+    )
+
+
+def _named_pairs(r: Reader, frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    kec = kecamatan_names(r)
+    svc = service_names(r, lang)
+    out = frame.copy()
+    out.insert(0, "service", out["service_code"].map(svc))
+    out.insert(1, "kecamatan", out["kecamatan_code"].map(kec))
+    return out
+
+
+def service_kecamatan_matrix(r: Reader, f: Filters, lang: str) -> pd.DataFrame:
+    """metrics.by_service_kecamatan with service and kecamatan names (the processing-time heatmap)."""
+    return _named_pairs(r, metrics.by_service_kecamatan(r, f), lang)
+
+
+def on_time_by_service(r: Reader, f: Filters, lang: str) -> pd.DataFrame:
+    """Per service: completed, on time, on-time rate (metrics' definition, summed over kecamatan) and SLA hours."""
+    pairs = metrics.by_service_kecamatan(r, f)
+    per = pairs.groupby("service_code", as_index=False)[["completed", "on_time"]].sum()
+    per["on_time_rate"] = per["on_time"] / per["completed"]
+    sla = r.df(f"SELECT service_code, {_name_col(lang)} AS service, sla_hours FROM dim_service")
+    return sla.merge(per, on="service_code").sort_values("on_time_rate").reset_index(drop=True)
+
+
+def biggest_movers(r: Reader, f: Filters, lang: str, n: int = 5, min_completed: int = 20) -> pd.DataFrame:
+    """Kecamatan x service pairs whose median processing hours changed most against the previous period.
+
+    Only pairs with at least `min_completed` completions in both periods count (medians of a handful are noise).
+    Returns the `n` most improved (direction 'down') then the `n` most worsened ('up'), with both medians.
+    """
+    cur = metrics.by_service_kecamatan(r, f)
+    prev = metrics.by_service_kecamatan(r, f.previous())
+    both = cur.merge(prev, on=["service_code", "kecamatan_code"], suffixes=("", "_prev"))
+    both = both[(both["completed"] >= min_completed) & (both["completed_prev"] >= min_completed)]
+    both = both.assign(change_hours=both["median_hours"] - both["median_hours_prev"])
+    keep = ["service_code", "kecamatan_code", "median_hours_prev", "median_hours", "change_hours",
+            "completed_prev", "completed"]
+    down = both[both["change_hours"] < 0].nsmallest(n, "change_hours")[keep].assign(direction="down")
+    up = both[both["change_hours"] > 0].nlargest(n, "change_hours")[keep].assign(direction="up")
+    return _named_pairs(r, pd.concat([down, up], ignore_index=True), lang)
+
+
+def request_density(r: Reader, f: Filters, cell_degrees: float = 0.004) -> pd.DataFrame:
+    """Requests received in the period counted on a lat/lon grid (about 450 m cells): never individual points."""
+    return r.df(
+        f"""
+        SELECT round(lat / $cell) * $cell AS lat, round(lon / $cell) * $cell AS lon, count(*)::BIGINT AS requests
+        FROM fct_service_requests
+        WHERE lat IS NOT NULL AND lon IS NOT NULL AND {where("CAST(submitted_at AS DATE)")}
+        GROUP BY ALL ORDER BY requests DESC
+        """,
+        {**f.params(), "cell": cell_degrees},
+    )
+
+
+def tourism_indicators(r: Reader) -> pd.DataFrame:
+    """Indicators present, with unit and months available."""
+    return r.df(
+        """
+        SELECT indicator, any_value(unit) AS unit, min(period) AS first_month, max(period) AS last_month,
+               count(*) AS months
+        FROM tourism_monthly GROUP BY indicator ORDER BY indicator
+        """
+    )
+
+
+def tourism_recovery(r: Reader, indicator: str, area: str, date_from: date, date_to: date) -> pd.DataFrame:
+    """Monthly values of one indicator against the same month of 2019: recovery = value ÷ value_2019 × 100."""
+    return r.df(
+        """
+        WITH t AS (SELECT period, value, unit FROM tourism_monthly WHERE indicator = $indicator AND area = $area),
+        base AS (SELECT month(period) AS m, value AS value_2019 FROM t WHERE year(period) = 2019)
+        SELECT t.period, t.value, t.unit, base.value_2019,
+               t.value / nullif(base.value_2019, 0) * 100 AS recovery
+        FROM t LEFT JOIN base ON base.m = month(t.period)
+        WHERE t.period BETWEEN date_trunc('month', $date_from::DATE) AND $date_to
+        ORDER BY t.period
+        """,
+        {"indicator": indicator, "area": area, "date_from": date_from, "date_to": date_to},
+    )
+
+
+def tourism_areas(r: Reader) -> list[str]:
+    return r.df("SELECT DISTINCT area FROM tourism_monthly ORDER BY area")["area"].tolist()
+
+
+def last_loads(r: Reader) -> pd.DataFrame:
+    """Latest successful load per dataset: when, how many rows, from where."""
+    return r.df(
+        """
+        SELECT dataset, arg_max(load_id, load_id) AS load_id, max(loaded_at) AS loaded_at,
+               arg_max(rows_loaded, load_id) AS rows_loaded, arg_max(source, load_id) AS source,
+               arg_max(file_name, load_id) AS file_name
+        FROM loads WHERE status = 'loaded' GROUP BY dataset ORDER BY dataset
+        """
+    )
+
+
+def has_sample_data(r: Reader) -> bool:
+    """True while any generated data is in the database (a load with source 'sample' or sample tourism rows)."""
+    row = r.one(
+        """
+        SELECT EXISTS (SELECT 1 FROM fct_service_requests AS f JOIN loads AS l USING (load_id)
+                       WHERE l.source = 'sample')
+            OR EXISTS (SELECT 1 FROM fct_tourism_monthly WHERE source LIKE 'sample:%')
+        """
+    )
+    return bool(row[0])
+
+
+def data_dictionary(r: Reader) -> pd.DataFrame:
+    """Columns of the analyst-facing views, as the database itself reports them."""
+    return r.df(
+        """
+        SELECT table_name AS "table", column_name AS "column", data_type AS "type"
+        FROM duckdb_columns()
+        WHERE table_name IN ('service_requests', 'services', 'kecamatan', 'channels', 'tourism_monthly', 'loads')
+        ORDER BY table_name, column_index
+        """
+    )
+
+
+def sources(r: Reader) -> pd.DataFrame:
+    """Where the reference figures come from, as recorded in the city pack and the tourism rows."""
+    return r.df(
+        """
+        SELECT 'kecamatan' AS dataset, population_source AS source, count(*)::BIGINT AS rows
+        FROM dim_kecamatan GROUP BY ALL
+        UNION ALL SELECT 'services', sla_source, count(*) FROM dim_service GROUP BY ALL
+        UNION ALL SELECT 'tourism_monthly', source, count(*) FROM fct_tourism_monthly GROUP BY ALL
+        ORDER BY dataset, rows DESC
+        """
+    )
+
+
+def kecamatan_map_frame(r: Reader, f: Filters) -> pd.DataFrame:
+    """metrics.by_kecamatan plus the BPS code, so boundary files keyed on either code can be matched."""
+    codes = r.df("SELECT kecamatan_code, bps_code FROM dim_kecamatan")
+    return metrics.by_kecamatan(r, f).merge(codes, on="kecamatan_code", how="left")
+
+
+def kecamatan_index(r: Reader, f: Filters) -> dict:
+    """metrics.service_index with kecamatan names on the per-kecamatan frame (every selected kecamatan listed)."""
+    result = metrics.service_index(r, f)
+    names = pd.DataFrame(list(kecamatan_names(r).items()), columns=["kecamatan_code", "kecamatan"])
+    if f.kecamatan:
+        names = names[names["kecamatan_code"].isin(f.kecamatan)]
+    result["by_kecamatan"] = names.merge(result["by_kecamatan"], on="kecamatan_code", how="left")
+    return result

@@ -1,0 +1,35 @@
+"""App entry point: builds the sample database on first run, then the navigation of the Pantau dashboard."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from etl.build import build
+from etl.config import db_path
+from kpi import ui
+from kpi.db import DataUnavailable
+from kpi.i18n import t
+
+st.set_page_config(page_title="Pantau · Kota Medan", page_icon=":material/monitoring:", layout="wide")
+lang = ui.lang()
+
+# First run on a new machine: no database yet, so generate the sample one (and say so while it takes seconds).
+if not db_path().exists():
+    with st.status(t("app.building", lang), expanded=True) as status:
+        build(db_path(), progress=status.write)
+        status.update(label=t("app.built", lang), state="complete", expanded=False)
+
+pages = ui.pages(lang)
+# Our own sidebar links carry the language and filters from page to page, so Streamlit's menu stays hidden.
+current = st.navigation(list(pages.values()), position="hidden")
+key = ui.page_key(pages, current)
+
+try:
+    if key != "kiosk":  # the kiosk screen is chrome-free: no sidebar, no filters
+        ui.style()
+        ui.sidebar_navigation(pages, key, lang)
+        ui.language_switch(key, lang)
+        ui.sidebar_filters(key, lang)
+    current.run()
+except DataUnavailable:
+    st.error(t("app.unavailable", lang), icon=":material/database_off:")

@@ -1,0 +1,320 @@
+"""Read-side layer: pure Altair chart builders (aggregated DataFrame in, alt.Chart out; no Streamlit)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from kpi import fmt
+from kpi.i18n import t
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies. Yellow sits last (weak on white).
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#000000", "#F0E442"]
+OTHER_COLOUR = "#8C8C8C"
+MAX_GROUPS = 7  # more stacked colours than this cannot be told apart; the rest becomes "other"
+
+# Service index bands (CityScore style): green >= 1.0 (on target), amber >= 0.9, red below.
+INDEX_GREEN = 1.0
+INDEX_AMBER = 0.9
+STATUS_COLOURS = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00"}
+TEXT = "#1A1F2B"
+MUTED = "#4A5565"   # 7.4:1 on white: axis labels stay readable (WCAG AA needs 4.5:1)
+
+# d3 format locales so Vega draws axis numbers and month names like kpi.fmt does (id: 1.234,5 and "Okt").
+LOCALES: dict[str, dict[str, Any]] = {
+    "id": {
+        "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["Rp", ""]},
+        "time": {
+            "dateTime": "%A, %e %B %Y %X", "date": "%d/%m/%Y", "time": "%H.%M.%S", "periods": ["AM", "PM"],
+            "days": ["Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"],
+            "shortDays": ["Min", "Sen", "Sel", "Rab", "Kam", "Jum", "Sab"],
+            "months": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+                       "Oktober", "November", "Desember"],
+            "shortMonths": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
+        },
+    },
+    "en": {
+        "number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["Rp", ""]},
+        "time": {
+            "dateTime": "%A, %e %B %Y %X", "date": "%d/%m/%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
+            "days": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
+            "shortDays": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
+            "months": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                       "October", "November", "December"],
+            "shortMonths": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+        },
+    },
+}
+DATE_FORMAT = {"day": "%e %b %Y", "week": "%e %b %Y", "month": "%b %Y"}
+
+
+def index_status(value: float | None) -> str | None:
+    """'green' (>= 1.0, on target), 'amber' (>= 0.9) or 'red'; None when there is nothing to score."""
+    if value is None or pd.isna(value):
+        return None
+    if value >= INDEX_GREEN:
+        return "green"
+    return "amber" if value >= INDEX_AMBER else "red"
+
+
+def unit_label(unit: str, lang: str) -> str:
+    """Axis title for a tourism unit as stored (persen, kunjungan, …); an unknown unit is shown as stored."""
+    try:
+        return t(f"chart.unit.{unit}", lang)
+    except KeyError:
+        return unit
+
+
+def _finish(chart: alt.TopLevelMixin, lang: str, height: int = 320) -> alt.TopLevelMixin:
+    return (chart.properties(height=height)
+            .configure(locale=LOCALES.get(lang, LOCALES["id"]), font="Source Sans Pro, sans-serif")
+            .configure_axis(labelColor=MUTED, titleColor=TEXT, labelFontSize=12, titleFontSize=13, gridColor="#E3E7EC")
+            .configure_legend(labelColor=TEXT, titleColor=TEXT, labelFontSize=12, titleFontSize=13, orient="bottom",
+                              labelLimit=260)
+            .configure_view(stroke=None))
+
+
+def _period_label(df: pd.DataFrame, grain: str, lang: str) -> pd.Series:
+    fn = fmt.month if grain == "month" else fmt.day
+    return df["period"].map(lambda d: fn(pd.Timestamp(d).date(), lang))
+
+
+def _x_time(grain: str, lang: str) -> alt.X:
+    return alt.X("period:T", title=t(f"chart.axis.period_{grain}", lang),
+                 axis=alt.Axis(format=DATE_FORMAT[grain], labelOverlap=True))
+
+
+def _top_groups(df: pd.DataFrame, value: str, lang: str) -> tuple[pd.DataFrame, list[str]]:
+    """Keep the MAX_GROUPS largest groups, fold the rest into 'other' (too many colours help nobody)."""
+    totals = df.groupby("group")[value].sum().sort_values(ascending=False)
+    keep = list(totals.index[:MAX_GROUPS])
+    other = t("chart.other", lang)
+    out = df.assign(group=df["group"].where(df["group"].isin(keep), other))
+    out = out.groupby(["period", "group"], as_index=False)[value].sum()
+    order = keep + ([other] if len(totals) > MAX_GROUPS else [])
+    return out, order
+
+
+def volume_chart(df: pd.DataFrame, measure: str, grain: str, split: str, lang: str) -> alt.Chart:
+    """Stacked areas of `measure` (received | completed) per period, one colour per split group."""
+    data, order = _top_groups(df, measure, lang)
+    data["label"] = _period_label(data, grain, lang)
+    data["value_fmt"] = data[measure].map(lambda v: fmt.number(v, lang))
+    palette = OKABE_ITO[: min(len(order), MAX_GROUPS)] + ([OTHER_COLOUR] if len(order) > MAX_GROUPS else [])
+    chart = alt.Chart(data).mark_area(opacity=0.9, line={"color": "white", "strokeWidth": 0.5}).encode(
+        x=_x_time(grain, lang),
+        y=alt.Y(f"{measure}:Q", stack="zero", title=t(f"chart.axis.{measure}", lang),
+                axis=alt.Axis(format=",d")),
+        color=alt.Color("group:N", title=t(f"chart.split.{split}", lang),
+                        scale=alt.Scale(domain=order, range=palette), sort=order),
+        tooltip=[alt.Tooltip("label:N", title=t(f"chart.axis.period_{grain}", lang)),
+                 alt.Tooltip("group:N", title=t(f"chart.split.{split}", lang)),
+                 alt.Tooltip("value_fmt:N", title=t(f"chart.axis.{measure}", lang))],
+    )
+    return _finish(chart, lang)
+
+
+def received_completed_chart(df: pd.DataFrame, grain: str, lang: str) -> alt.Chart:
+    """Two lines per period: requests received and requests completed (all groups summed)."""
+    totals = df.groupby("period", as_index=False)[["received", "completed"]].sum()
+    long = totals.melt(id_vars="period", var_name="measure", value_name="requests")
+    long["series"] = long["measure"].map(lambda m: t(f"chart.axis.{m}", lang))
+    long["label"] = _period_label(long, grain, lang)
+    long["value_fmt"] = long["requests"].map(lambda v: fmt.number(v, lang))
+    names = [t("chart.axis.received", lang), t("chart.axis.completed", lang)]
+    chart = alt.Chart(long).mark_line(point=grain != "day", strokeWidth=2.5).encode(
+        x=_x_time(grain, lang),
+        y=alt.Y("requests:Q", title=t("chart.axis.requests", lang), axis=alt.Axis(format=",d")),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=names, range=OKABE_ITO[:2])),
+        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=names, range=[[1, 0], [6, 3]]), legend=None),
+        tooltip=[alt.Tooltip("label:N", title=t(f"chart.axis.period_{grain}", lang)),
+                 alt.Tooltip("series:N", title=t("chart.measure", lang)),
+                 alt.Tooltip("value_fmt:N", title=t("chart.axis.requests", lang))],
+    )
+    return _finish(chart, lang, height=260)
+
+
+def backlog_chart(df: pd.DataFrame, grain: str, lang: str) -> alt.Chart:
+    """Open backlog at the end of each period."""
+    data = df.assign(label=_period_label(df, grain, lang),
+                     value_fmt=df["open_at_end"].map(lambda v: fmt.number(v, lang)))
+    chart = alt.Chart(data).mark_area(color=OKABE_ITO[0], opacity=0.25, line={"color": OKABE_ITO[0]}).encode(
+        x=_x_time(grain, lang),
+        y=alt.Y("open_at_end:Q", title=t("chart.axis.open_at_end", lang), axis=alt.Axis(format=",d"),
+                scale=alt.Scale(zero=False)),
+        tooltip=[alt.Tooltip("label:N", title=t(f"chart.axis.period_{grain}", lang)),
+                 alt.Tooltip("value_fmt:N", title=t("chart.axis.open_at_end", lang))],
+    )
+    return _finish(chart, lang, height=260)
+
+
+def age_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
+    """Open requests by age bucket, split into still within SLA and already past it."""
+    data = df.assign(within=df["open"] - df["past_sla"])
+    long = data.melt(id_vars="bucket", value_vars=["within", "past_sla"], var_name="state", value_name="requests")
+    long["bucket_label"] = long["bucket"].map(lambda b: t(f"chart.age.{b}", lang))
+    long["state_label"] = long["state"].map(lambda s: t(f"chart.age_state.{s}", lang))
+    long["value_fmt"] = long["requests"].map(lambda v: fmt.number(v, lang))
+    order = [t(f"chart.age.{b}", lang) for b in df["bucket"]]
+    states = [t("chart.age_state.within", lang), t("chart.age_state.past_sla", lang)]
+    chart = alt.Chart(long).mark_bar().encode(
+        y=alt.Y("bucket_label:N", sort=order, title=t("chart.axis.age", lang)),
+        x=alt.X("requests:Q", stack="zero", title=t("chart.axis.open_requests", lang), axis=alt.Axis(format=",d")),
+        color=alt.Color("state_label:N", title=None, scale=alt.Scale(domain=states, range=[OKABE_ITO[4], "#D55E00"])),
+        order=alt.Order("state:N", sort="descending"),
+        tooltip=[alt.Tooltip("bucket_label:N", title=t("chart.axis.age", lang)),
+                 alt.Tooltip("state_label:N", title=t("chart.measure", lang)),
+                 alt.Tooltip("value_fmt:N", title=t("chart.axis.open_requests", lang))],
+    )
+    return _finish(chart, lang, height=200)
+
+
+def quantile_boxplot(df: pd.DataFrame, lang: str) -> alt.Chart:
+    """Boxplot per service from precomputed quantiles: whiskers p10–p90, box p25–p75, median tick, SLA diamond."""
+    data = df.copy()
+    for col in ("p10", "p25", "median", "p75", "p90", "sla_hours"):
+        data[f"{col}_fmt"] = data[col].map(lambda v: fmt.hours(v, lang))
+    data["n_fmt"] = data["completed"].map(lambda v: fmt.number(v, lang))
+    order = data.sort_values("median")["service"].tolist()
+    axis_x = alt.X("p10:Q", scale=alt.Scale(type="log"), title=t("chart.axis.hours_log", lang),
+                   axis=alt.Axis(format="~s"))
+    y = alt.Y("service:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    tooltip = [alt.Tooltip("service:N", title=t("chart.service", lang)),
+               alt.Tooltip("n_fmt:N", title=t("chart.axis.completed", lang)),
+               alt.Tooltip("p10_fmt:N", title="p10"), alt.Tooltip("p25_fmt:N", title="p25"),
+               alt.Tooltip("median_fmt:N", title=t("chart.median", lang)), alt.Tooltip("p75_fmt:N", title="p75"),
+               alt.Tooltip("p90_fmt:N", title="p90"), alt.Tooltip("sla_hours_fmt:N", title=t("chart.sla", lang))]
+    base = alt.Chart(data).encode(y=y, tooltip=tooltip)
+    whisker = base.mark_rule(color=MUTED).encode(x=axis_x, x2="p90:Q")
+    box = base.mark_bar(size=14, color=OKABE_ITO[4]).encode(x="p25:Q", x2="p75:Q")
+    median = base.mark_tick(color=TEXT, thickness=2.5, size=14).encode(x="median:Q")
+    sla = base.mark_point(shape="diamond", filled=True, size=70, color="#D55E00").encode(x="sla_hours:Q")
+    return _finish(alt.layer(whisker, box, median, sla), lang, height=max(220, 28 * len(data)))
+
+
+def time_trend_chart(df: pd.DataFrame, grain: str, lang: str) -> alt.Chart:
+    """Median and p90 processing hours per period."""
+    long = df.melt(id_vars="period", value_vars=["median_hours", "p90_hours"], var_name="measure", value_name="hours")
+    long["series"] = long["measure"].map(lambda m: t(f"chart.{m}", lang))
+    long["label"] = _period_label(long, grain, lang)
+    long["value_fmt"] = long["hours"].map(lambda v: fmt.hours(v, lang))
+    names = [t("chart.median_hours", lang), t("chart.p90_hours", lang)]
+    chart = alt.Chart(long).mark_line(point=True, strokeWidth=2.5).encode(
+        x=_x_time(grain, lang),
+        y=alt.Y("hours:Q", title=t("chart.axis.hours", lang), axis=alt.Axis(format=",d")),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=names, range=[OKABE_ITO[0], OKABE_ITO[1]])),
+        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=names, range=[[1, 0], [6, 3]]), legend=None),
+        tooltip=[alt.Tooltip("label:N", title=t(f"chart.axis.period_{grain}", lang)),
+                 alt.Tooltip("series:N", title=t("chart.measure", lang)),
+                 alt.Tooltip("value_fmt:N", title=t("chart.axis.hours", lang))],
+    )
+    return _finish(chart, lang, height=260)
+
+
+def on_time_chart(df: pd.DataFrame, target: float, lang: str) -> alt.Chart:
+    """On-time rate per service (share completed within its SLA) against the city's target rate."""
+    data = df.assign(
+        rate_fmt=df["on_time_rate"].map(lambda v: fmt.percent(v, lang)),
+        sla_fmt=df["sla_hours"].map(lambda v: fmt.hours(v, lang)),
+        n_fmt=df["completed"].map(lambda v: fmt.number(v, lang)),
+        below=(df["on_time_rate"] < target).map({True: t("chart.below_target", lang),
+                                                 False: t("chart.at_target", lang)}),
+    )
+    states = [t("chart.at_target", lang), t("chart.below_target", lang)]
+    bars = alt.Chart(data).mark_bar(size=16).encode(
+        y=alt.Y("service:N", sort="x", title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("on_time_rate:Q", title=t("chart.axis.on_time_rate", lang), axis=alt.Axis(format=".0%"),
+                scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("below:N", title=None, scale=alt.Scale(domain=states, range=[OKABE_ITO[0], "#D55E00"])),
+        tooltip=[alt.Tooltip("service:N", title=t("chart.service", lang)),
+                 alt.Tooltip("rate_fmt:N", title=t("chart.axis.on_time_rate", lang)),
+                 alt.Tooltip("sla_fmt:N", title=t("chart.sla", lang)),
+                 alt.Tooltip("n_fmt:N", title=t("chart.axis.completed", lang))],
+    )
+    rule = alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(color=TEXT, strokeDash=[4, 3], size=2).encode(
+        x="target:Q")
+    return _finish(alt.layer(bars, rule), lang, height=max(220, 26 * len(data)))
+
+
+def heatmap_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
+    """Service x kecamatan: on-time rate (viridis), with median hours and completions in the tooltip."""
+    data = df.assign(
+        rate_fmt=df["on_time_rate"].map(lambda v: fmt.percent(v, lang)),
+        median_fmt=df["median_hours"].map(lambda v: fmt.hours(v, lang)),
+        n_fmt=df["completed"].map(lambda v: fmt.number(v, lang)),
+    )
+    chart = alt.Chart(data).mark_rect(stroke="white", strokeWidth=0.5).encode(
+        x=alt.X("kecamatan:N", title=t("chart.kecamatan", lang), axis=alt.Axis(labelAngle=-45, labelLimit=160)),
+        y=alt.Y("service:N", title=None, axis=alt.Axis(labelLimit=260)),
+        color=alt.Color("on_time_rate:Q", title=t("chart.axis.on_time_rate", lang),
+                        scale=alt.Scale(scheme="viridis", domain=[0.5, 1], clamp=True),
+                        legend=alt.Legend(format=".0%", orient="right", gradientLength=200)),
+        tooltip=[alt.Tooltip("service:N", title=t("chart.service", lang)),
+                 alt.Tooltip("kecamatan:N", title=t("chart.kecamatan", lang)),
+                 alt.Tooltip("rate_fmt:N", title=t("chart.axis.on_time_rate", lang)),
+                 alt.Tooltip("median_fmt:N", title=t("chart.median_hours", lang)),
+                 alt.Tooltip("n_fmt:N", title=t("chart.axis.completed", lang))],
+    )
+    return _finish(chart, lang, height=max(260, 24 * df["service"].nunique()))
+
+
+def index_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
+    """Service index per kecamatan, coloured red / amber / green, with the 0.9 and 1.0 thresholds drawn."""
+    data = df.assign(
+        status=df["index"].map(lambda v: t(f"chart.status.{index_status(v) or 'none'}", lang)),
+        index_fmt=df["index"].map(lambda v: fmt.number(v, lang, 2)),
+    )
+    states = [t(f"chart.status.{s}", lang) for s in STATUS_COLOURS]
+    bars = alt.Chart(data).mark_bar(size=14).encode(
+        y=alt.Y("kecamatan:N", sort="-x", title=None, axis=alt.Axis(labelLimit=200)),
+        x=alt.X("index:Q", title=t("chart.axis.index", lang), scale=alt.Scale(domain=[0, 1.25]),
+                axis=alt.Axis(format=".2f")),
+        color=alt.Color("status:N", title=t("chart.axis.status", lang),
+                        scale=alt.Scale(domain=states, range=list(STATUS_COLOURS.values()))),
+        tooltip=[alt.Tooltip("kecamatan:N", title=t("chart.kecamatan", lang)),
+                 alt.Tooltip("index_fmt:N", title=t("chart.axis.index", lang)),
+                 alt.Tooltip("status:N", title=t("chart.axis.status", lang))],
+    )
+    rules = alt.Chart(pd.DataFrame({"x": [INDEX_AMBER, INDEX_GREEN]})).mark_rule(
+        color=TEXT, strokeDash=[4, 3]).encode(x="x:Q")
+    return _finish(alt.layer(bars, rules), lang, height=max(260, 20 * len(data)))
+
+
+def tourism_value_chart(df: pd.DataFrame, unit: str, lang: str) -> alt.Chart:
+    """Monthly values of one indicator, with the same month of 2019 as a dashed reference line."""
+    long = df.melt(id_vars="period", value_vars=["value", "value_2019"], var_name="measure", value_name="amount")
+    long["series"] = long["measure"].map(lambda m: t(f"chart.tourism.{m}", lang))
+    long["label"] = _period_label(long, "month", lang)
+    long["value_fmt"] = long["amount"].map(lambda v: fmt.number(v, lang, 1 if unit == "persen" else 0))
+    names = [t("chart.tourism.value", lang), t("chart.tourism.value_2019", lang)]
+    unit_title = unit_label(unit, lang)
+    chart = alt.Chart(long.dropna(subset=["amount"])).mark_line(point=True, strokeWidth=2.5).encode(
+        x=_x_time("month", lang),
+        y=alt.Y("amount:Q", title=unit_title, axis=alt.Axis(format=",~f")),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=names, range=[OKABE_ITO[0], MUTED])),
+        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=names, range=[[1, 0], [5, 4]]), legend=None),
+        tooltip=[alt.Tooltip("label:N", title=t("chart.axis.period_month", lang)),
+                 alt.Tooltip("series:N", title=t("chart.measure", lang)),
+                 alt.Tooltip("value_fmt:N", title=unit_title)],
+    )
+    return _finish(chart, lang, height=280)
+
+
+def recovery_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
+    """Recovery index (value ÷ same month of 2019 × 100) with the 100 baseline."""
+    data = df.dropna(subset=["recovery"]).assign(
+        label=lambda d: _period_label(d, "month", lang),
+        value_fmt=lambda d: d["recovery"].map(lambda v: fmt.number(v, lang, 1)),
+    )
+    line = alt.Chart(data).mark_line(point=True, strokeWidth=2.5, color=OKABE_ITO[2]).encode(
+        x=_x_time("month", lang),
+        y=alt.Y("recovery:Q", title=t("chart.axis.recovery", lang), axis=alt.Axis(format=",d")),
+        tooltip=[alt.Tooltip("label:N", title=t("chart.axis.period_month", lang)),
+                 alt.Tooltip("value_fmt:N", title=t("chart.axis.recovery", lang))],
+    )
+    base = alt.Chart(pd.DataFrame({"y": [100]})).mark_rule(color=TEXT, strokeDash=[4, 3], size=2).encode(y="y:Q")
+    label = alt.Chart(pd.DataFrame({"y": [100], "text": [t("chart.baseline_2019", lang)]})).mark_text(
+        align="left", dx=4, dy=-8, color=TEXT, fontSize=12).encode(y="y:Q", x=alt.value(0), text="text:N")
+    return _finish(alt.layer(base, line, label), lang, height=280)

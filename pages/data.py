@@ -1,0 +1,44 @@
+"""Page layer: Data — sample-data notice, last load per dataset and its age, sources, data dictionary, load log."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kpi import fmt, queries, ui
+from kpi.i18n import t
+
+PAGE = "data"
+lang = ui.lang()
+ui.page_header(PAGE, lang)
+st.markdown(t("data.intro", lang))
+
+st.subheader(t("data.loads_title", lang))
+loads = ui.read(queries.last_loads)
+if loads.empty:
+    st.info(t("data.no_loads", lang))
+for col, row in zip(st.columns(max(len(loads), 1)), loads.itertuples(), strict=False):
+    col.metric(t(f"data.dataset.{row.dataset}", lang) if row.dataset in ("service_requests", "tourism")
+               else row.dataset, fmt.number(row.rows_loaded, lang) + " " + t("data.rows", lang),
+               border=True)
+    col.caption(t("data.loaded", lang, when=fmt.timestamp(row.loaded_at, lang), age=ui.age_text(row.loaded_at, lang),
+                  source=t(f"data.source.{row.source}", lang) if row.source in ("sample", "upload", "cli")
+                  else row.source))
+
+st.subheader(t("data.kpi_title", lang))
+st.markdown(t("data.kpi_text", lang))
+
+st.subheader(t("data.dictionary_title", lang))
+st.caption(t("data.dictionary_explain", lang))
+dictionary = ui.read(queries.data_dictionary)
+st.dataframe(dictionary, hide_index=True, width="stretch", height=320)
+ui.downloads(dictionary, "data_dictionary", PAGE, lang)
+
+st.subheader(t("data.sources_title", lang))
+src = ui.read(queries.sources)
+st.dataframe(src, hide_index=True, width="stretch", height=280)
+ui.downloads(src, "sources", PAGE, lang)
+
+st.subheader(t("data.history_title", lang))
+history = ui.read(queries.load_history, 50)
+st.dataframe(history, hide_index=True, width="stretch")
+ui.downloads(history, "load_history", PAGE, lang)

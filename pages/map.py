@@ -1,0 +1,36 @@
+"""Page layer: Peta / Map — one value per kecamatan (circles or a choropleth) over a grid of request density."""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from kpi import maps, queries, ui
+from kpi.i18n import t
+
+PAGE = "map"
+lang = ui.lang()
+_, f = ui.current_filters(PAGE)
+ui.page_header(PAGE, lang, f)
+
+metric = ui.choice(PAGE, "metric", list(maps.MAP_METRICS), lambda m: t(f"map.metric.{m}", lang),
+                   t("map.metric_label", lang))
+frame = ui.read(queries.kecamatan_map_frame, f)
+density = ui.read(queries.request_density, f)
+path = ui.boundaries_path()
+shapes = ui.boundaries(path, os.path.getmtime(path)) if path else None
+
+spec = maps.kecamatan_deck(frame, metric, lang, ui.map_view(), density=density, boundaries=shapes,
+                           map_style=os.environ.get("PANTAU_MAP_STYLE") or None)
+ui.deck(spec, lang)
+st.html(ui.legend_html(maps.legend(frame, metric, lang), t(f"map.metric.{metric}", lang)))
+st.caption(t("map.explain_polygons" if shapes else "map.explain_circles", lang))
+if shapes is not None and len(maps.match_boundaries(shapes, frame)) < len(frame):
+    st.warning(t("map.unmatched", lang))
+
+table = frame[["kecamatan_code", "name", "population", "received", "received_per_1000", "median_hours",
+               "on_time_rate", "open_at_end"]]
+with st.expander(t("map.table_title", lang)):
+    st.dataframe(table, hide_index=True, width="stretch", column_config=ui.map_columns(lang))
+ui.downloads(table, "kecamatan", PAGE, lang)

@@ -1,0 +1,39 @@
+"""Page layer: Ringkasan / Overview — headline KPIs against the previous period, service index, biggest movers."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kpi import charts, fmt, metrics, queries, ui
+from kpi.i18n import t
+
+PAGE = "overview"
+lang = ui.lang()
+_, f = ui.current_filters(PAGE)
+ui.page_header(PAGE, lang, f, compare=True)
+
+ui.headline(ui.read(metrics.summary, f), ui.read(metrics.summary, f.previous()), lang)
+
+st.subheader(t("overview.index_title", lang))
+index = ui.read(queries.kecamatan_index, f)
+status = charts.index_status(index["city"])
+left, right = st.columns([1, 2])
+left.metric(t("overview.index_city", lang), fmt.number(index["city"], lang, 2), border=True)
+status_text = t(f"chart.status.{status or 'none'}", lang)
+left.markdown(f"**{t('overview.status', lang)}: {status_text}**")
+left.caption(t("overview.index_explain", lang, target=fmt.percent(index["target"], lang, 0),
+               green=fmt.number(charts.INDEX_GREEN, lang, 1), amber=fmt.number(charts.INDEX_AMBER, lang, 1)))
+with right:
+    ui.chart(charts.index_chart(index["by_kecamatan"], lang), index["by_kecamatan"], "service_index", PAGE, lang)
+
+st.subheader(t("overview.movers_title", lang))
+movers = ui.read(queries.biggest_movers, f, lang)
+st.caption(t("overview.movers_explain", lang, n=fmt.number(20, lang)))
+improved, worsened = st.columns(2)
+for col, direction in ((improved, "down"), (worsened, "up")):
+    col.markdown(f"**{t(f'overview.movers_{direction}', lang)}**")
+    rows = movers[movers["direction"] == direction]
+    col.markdown("\n".join(f"- {ui.mover_sentence(row, lang)}" for row in rows.itertuples())
+                 if len(rows) else t("overview.movers_none", lang))
+if len(movers):
+    ui.downloads(movers, "movers", PAGE, lang)
