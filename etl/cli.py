@@ -94,6 +94,71 @@ def cmd_loads(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_load(args: argparse.Namespace) -> int:
+    from etl.ingest import load_file
+
+    db = db_path(args.db)
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"{path} is not a file")
+    check_readable(db)
+    options = {"indicator": args.indicator} if getattr(args, "indicator", None) else {}
+    result = load_file(db, args.dataset, path, mode=args.mode, partial=args.partial, dry_run=args.dry_run,
+                       source="cli", options=options)
+    if args.json:
+        print(json.dumps(result.to_json(args.lang), default=_json_default, ensure_ascii=False))
+    else:
+        _print_load(result, args.lang)
+    return EXIT_OK if result.ok else EXIT_REJECTED
+
+
+def _print_load(result: Any, lang: str) -> None:
+    out = sys.stdout if result.ok else sys.stderr
+    print(f"{result.status}: {result.file_name} -> {result.dataset} (load {result.load_id}); read {result.rows_read}, "
+          f"loaded {result.rows_loaded}, rejected {result.rows_rejected}", file=out)
+    if result.encoding:
+        print(f"  encoding {result.encoding}, delimiter {result.delimiter}"
+              + (f", dates {result.date_order}" if result.date_order else ""), file=out)
+    for c in result.to_json(lang)["dropped_columns"]:
+        print(f"  dropped column {c['column']!r}: {c['reason']}", file=out)
+    for p in result.errors[:20]:
+        where = f"line {p.line}" if p.line else "file"
+        print(f"  error {where}" + (f", column {p.column!r}" if p.column else "") + f": {p.reason(lang)}", file=out)
+    if result.error_total > 20:
+        print(f"  ... {result.error_total - 20} more errors (use --json for the first 100)", file=out)
+    for p in result.warnings:
+        print(f"  warning: {p.reason(lang)}", file=out)
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from etl.ingest import rollback
+
+    db = db_path(args.db)
+    check_readable(db)
+    result = rollback(db, args.load_id)
+    print(result.message(args.lang), file=sys.stdout if result.ok else sys.stderr)
+    return EXIT_OK if result.ok else EXIT_REJECTED
+
+
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from etl.ingest.auth import hash_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password for the upload page: ")
+        if password != getpass.getpass("Repeat: "):
+            raise UsageError("the two passwords differ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 10:
+        raise UsageError("use at least 10 characters")
+    print("# add to .streamlit/secrets.toml")
+    print("[upload]")
+    print(f'password_hash = "{hash_password(password)}"')
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     p = Parser(prog="python -m etl", description="Pantau ETL: build, load, inspect and undo data.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -123,6 +188,28 @@ def parser() -> argparse.ArgumentParser:
 
     from etl.ops import add_commands as add_ops_commands  # backup, restore, doctor
     add_ops_commands(sub)
+
+    ld = sub.add_parser("load", help="load a CSV/TSV/Excel file (service_requests or tourism)")
+    ld.add_argument("dataset", choices=["service_requests", "tourism"])
+    ld.add_argument("file")
+    ld.add_argument("--db")
+    ld.add_argument("--mode", choices=["upsert", "append", "replace"], default="upsert",
+                    help="upsert (default): update ids already loaded; append: refuse them; replace: the whole table")
+    ld.add_argument("--partial", action="store_true", help="load the valid rows; invalid rows go to `rejects`")
+    ld.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+    ld.add_argument("--indicator", help="tourism, BPS table layout: the indicator the table holds (e.g. wisnus_trips)")
+    ld.add_argument("--json", action="store_true", help="print one JSON object")
+    ld.add_argument("--lang", choices=["en", "id"], default="en", help="language of messages (default en)")
+    ld.set_defaults(func=cmd_load)
+
+    rb = sub.add_parser("rollback", help="undo a load (the latest, or one no later load depends on)")
+    rb.add_argument("load_id", type=int)
+    rb.add_argument("--db")
+    rb.add_argument("--lang", choices=["en", "id"], default="en")
+    rb.set_defaults(func=cmd_rollback)
+
+    hp = sub.add_parser("hash-password", help="print the secrets.toml line for the upload page's analyst password")
+    hp.set_defaults(func=cmd_hash_password)
 
     return p
 

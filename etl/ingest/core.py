@@ -1,0 +1,303 @@
+"""ETL layer: one ingestion path for the CLI and the upload page — sniff, read, map, validate, write, audit."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from etl.build import next_load_id, now_wib, record_load
+from etl.ingest import requests, tourism
+from etl.ingest.mapping import Mapping, guess_mapping, norm_header, personal_columns
+from etl.ingest.read import byte_to_line, read_raw, record_lines
+from etl.ingest.result import MAX_REPORTED_ERRORS, LoadResult, Problem
+from etl.ingest.sniff import DELIMITER_NAMES, FileRejected, Sniffed, sniff
+from etl.store import SQL_DIR, StoreBusy, StoreError, check_readable, refresh_marts, write_transaction
+from kpi.i18n import catalog
+
+DATASETS = {"service_requests": requests, "tourism": tourism}
+LOAD_MEMORY = os.environ.get("PANTAU_LOAD_MEMORY", "1GB")
+CLOCK_SKEW = timedelta(minutes=10)  # a device clock a few minutes ahead is not a "future" timestamp
+_NIK = re.compile(r"\d{16}|\d\.\d+[eE]\+15")
+
+
+class _Rejected(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems[0].code if problems else "rejected")
+        self.problems = problems
+
+
+@contextlib.contextmanager
+def _read_only(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory connection whose default catalog is the live database, attached read-only (for --dry-run)."""
+    check_readable(db)
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET memory_limit = '{LOAD_MEMORY}'")
+        con.execute("ATTACH $path AS live (READ_ONLY)", {"path": str(db)})
+        con.execute("USE live")
+        yield con
+    finally:
+        con.close()
+
+
+def _already_loaded(con: duckdb.DuckDBPyConnection, dataset: str, sha: str) -> int | None:
+    row = con.execute(
+        "SELECT load_id FROM loads WHERE dataset = $d AND sha256 = $s AND status = 'loaded' ORDER BY load_id LIMIT 1",
+        {"d": dataset, "s": sha},
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def _prepare_mapping(con: duckdb.DuckDBPyConnection, s: Sniffed, module: Any,
+                     override: dict[str, str | None] | None) -> tuple[Mapping, list[Problem]]:
+    header = s.header
+    fields = guess_mapping(header, module.FIELDS)
+    if override:
+        by_name = {h: i for i, h in enumerate(header)}
+        for fld, col in override.items():
+            if fld not in module.FIELDS:
+                continue
+            if col is None or col == "":
+                fields.pop(fld, None)
+            elif col in by_name:
+                fields[fld] = by_name[col]
+    keep = {fields["request_id"]} if "request_id" in fields else set()
+    dropped = personal_columns(con, header, keep)
+    fields = {f: i for f, i in fields.items() if i not in dropped}
+    warnings = []
+    used = set(fields.values()) | set(dropped)
+    m = Mapping(fields, dropped)
+    for i, h in enumerate(header):
+        if i not in used and not module.uses_extra_columns(h):
+            m.ignored.append(i)
+            if h.strip() and norm_header(h):
+                warnings.append(Problem("ignored_column", column=h, kind="warning"))
+    return m, warnings
+
+
+def _line_map(con: duckdb.DuckDBPyConnection, s: Sniffed, ragged_lines: set[int], nrows: int) -> None:
+    """TEMP TABLE ing_line_map(rn, line) for every record named in ing_errors."""
+    if not (s.has_quotes or s.has_blank_lines or ragged_lines):
+        con.execute("""CREATE OR REPLACE TEMP TABLE ing_line_map AS
+                       SELECT DISTINCT rn, rn + 2 AS line FROM (SELECT rn FROM ing_errors
+                                                               UNION ALL SELECT other_rn FROM ing_errors)
+                       WHERE rn IS NOT NULL""")
+        return
+    lines = record_lines(s, ragged_lines)
+    if len(lines) != nrows:  # our scan disagrees with DuckDB's record count: better no line than a wrong one
+        lines = []
+    frame = pd.DataFrame({"rn": range(len(lines)), "line": lines})
+    con.execute("SELECT 1").fetchall()  # register() refuses while an earlier result is still open
+    con.register("ing_line_frame", frame)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE ing_line_map AS SELECT rn::BIGINT AS rn, line::BIGINT AS line "
+                    "FROM ing_line_frame")
+    finally:
+        con.unregister("ing_line_frame")
+
+
+def _messages(con: duckdb.DuckDBPyConnection) -> None:
+    cat = catalog()
+    pairs = [(k.split(".")[-1], v["en"]) for k, v in cat.items() if k.startswith("ingest.error.")]
+    con.execute("CREATE OR REPLACE TEMP TABLE ing_msg (code VARCHAR PRIMARY KEY, template VARCHAR)")
+    con.executemany("INSERT INTO ing_msg VALUES (?, ?)", pairs)
+
+
+def _ragged_raw(raw: str, s: Sniffed, m: Mapping) -> str:
+    parts = raw.split(s.delimiter)
+    kept = [p for i, p in enumerate(parts) if i not in m.dropped]
+    return _NIK.sub("[NIK]", s.delimiter.join(kept))
+
+
+def _collect(con: duckdb.DuckDBPyConnection, s: Sniffed, m: Mapping, module: Any, ragged: list[dict],
+             ragged_lines: dict[int, int], res: LoadResult) -> int:
+    """Fill res.errors (first N in line order) and return the number of rejected records."""
+    header = s.header
+    rows = con.execute(
+        f"""SELECT l.line, e.field, e.code, ing_clip(e.value), lo.line
+            FROM ing_errors AS e LEFT JOIN ing_line_map AS l ON l.rn = e.rn
+            LEFT JOIN ing_line_map AS lo ON lo.rn = e.other_rn
+            ORDER BY l.line NULLS LAST, e.rn, e.field LIMIT {MAX_REPORTED_ERRORS}"""
+    ).fetchall()
+    problems = [
+        Problem(code, line, module.column_label(fld, m, header), {"value": value or "", "other_line": other or "?"})
+        for line, fld, code, value, other in rows
+    ]
+    for r in ragged:
+        problems.append(Problem("ragged_row", ragged_lines.get(r["byte"]), None,
+                                {"detail": r["kind"].lower()}))
+    problems.sort(key=lambda p: (p.line is None, p.line or 0))
+    res.errors = problems[:MAX_REPORTED_ERRORS]
+    n_err, n_rows = con.execute("SELECT count(*), count(DISTINCT rn) FROM ing_errors").fetchone()
+    res.error_total = int(n_err) + len(ragged)
+    return int(n_rows) + len(ragged)
+
+
+def _write_rejects(con: duckdb.DuckDBPyConnection, s: Sniffed, m: Mapping, module: Any, load_id: int,
+                   ragged: list[dict], ragged_lines: dict[int, int]) -> None:
+    kept = [f"c{i + 1}" for i in range(len(s.header)) if i not in m.dropped]
+    raw_expr = f"ing_mask(concat_ws($delim, {', '.join(kept)}))" if kept else "NULL"
+    labels = {f: module.column_label(f, m, s.header) for f in module.FIELDS}
+    con.execute("CREATE OR REPLACE TEMP TABLE ing_labels (field VARCHAR, label VARCHAR)")
+    con.executemany("INSERT INTO ing_labels VALUES (?, ?)", list(labels.items()))
+    con.execute(
+        f"""
+        INSERT INTO rejects
+        SELECT $id, l.line,
+               string_agg(replace(replace(replace(g.template, '{{column}}', coalesce(lb.label, e.field)),
+                                          '{{value}}', coalesce(ing_clip(e.value), '')),
+                                  '{{other_line}}', coalesce(lo.line::VARCHAR, '?')), '; ' ORDER BY e.field),
+               any_value({raw_expr})
+        FROM ing_errors AS e
+        JOIN ing_msg AS g USING (code)
+        LEFT JOIN ing_labels AS lb USING (field)
+        LEFT JOIN ing_line_map AS l ON l.rn = e.rn
+        LEFT JOIN ing_line_map AS lo ON lo.rn = e.other_rn
+        JOIN ing_raw AS r ON r.rowid = e.rn
+        GROUP BY e.rn, l.line
+        """,
+        {"id": load_id, "delim": s.delimiter},
+    )
+    for r in ragged:
+        reason = catalog()["ingest.error.ragged_row"]["en"].format(detail=r["kind"].lower())
+        con.execute("INSERT INTO rejects VALUES (?, ?, ?, ?)",
+                    [load_id, ragged_lines.get(r["byte"]), reason, _ragged_raw(r["raw"] or "", s, m)])
+
+
+def _process(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, module: Any, mode: str, partial: bool,
+             write_load_id: int | None, mapping: dict[str, str | None] | None, options: dict[str, Any]) -> None:
+    """Read, map, validate and (when write_load_id is set and the file passes) write. Raises _Rejected."""
+    con.execute(f"SET memory_limit = '{LOAD_MEMORY}'")
+    con.execute((SQL_DIR / "staging" / "000_macros.sql").read_text(encoding="utf-8"))
+    try:
+        nrows, ragged = read_raw(con, s)
+    except FileRejected as exc:
+        raise _Rejected([Problem(exc.code, values=dict(exc.values))]) from None
+    m, warnings = _prepare_mapping(con, s, module, mapping)
+    res.warnings += warnings
+    res.mapping = {f: (s.header[i] if i is not None else None) for f, i in
+                   ((f, m.fields.get(f)) for f in module.FIELDS)}
+    res.dropped_columns = [{"column": s.header[i], "reason": why} for i, why in sorted(m.dropped.items())]
+    if nrows == 0 and not ragged:
+        raise _Rejected([Problem("header_only")])
+    missing = module.missing_required(con, m, s.header, options)
+    if missing:
+        raise _Rejected(missing)
+    now = now_wib() + CLOCK_SKEW
+    extra = module.stage(con, m, s, now=now, append=(mode == "append"), options=options)
+    res.warnings += extra.get("warnings", [])
+    res.layout = extra.get("layout")
+    res.date_order = extra.get("date_order")
+    res.rows_read = int(extra["rows_read"]) + len(ragged)
+    if res.rows_read == 0:
+        raise _Rejected([Problem("header_only")])
+    byte_lines = byte_to_line(s.path, [r["byte"] for r in ragged])
+    _line_map(con, s, set(byte_lines.values()), nrows)
+    res.rows_rejected = _collect(con, s, m, module, ragged, byte_lines, res)
+    if res.rows_rejected and not partial:
+        res.status = "rejected"
+        return
+    if write_load_id is None:
+        res.rows_loaded = res.rows_read - res.rows_rejected - int(extra.get("repeats", 0))
+        res.status = "validated" if (res.rows_loaded > 0 or not res.rows_rejected) else "rejected"
+        return
+    rows_loaded = module.write(con, write_load_id, mode)
+    if rows_loaded == 0 and res.rows_rejected:
+        res.status = "rejected"
+        return
+    res.rows_loaded = rows_loaded
+    if res.rows_rejected:
+        _messages(con)
+        _write_rejects(con, s, m, module, write_load_id, ragged, byte_lines)
+    res.status = "loaded"
+
+
+def load_file(db: Path, dataset: str, path: Path, *, mode: str | None = None, partial: bool = False,
+              dry_run: bool = False, source: str = "cli", file_name: str | None = None,
+              mapping: dict[str, str | None] | None = None, options: dict[str, Any] | None = None) -> LoadResult:
+    """Load one file into `dataset`; never raises for a bad file (the result says what is wrong)."""
+    module = DATASETS[dataset]
+    mode = mode or module.MODES[0]
+    if mode not in module.MODES:
+        raise ValueError(f"mode must be one of {', '.join(module.MODES)}")
+    db, path = Path(db), Path(path)
+    options = dict(options or {})
+    options.setdefault("file_name", file_name or path.name)
+    res = LoadResult(status="rejected", dataset=dataset, file_name=file_name or path.name, mode=mode)
+    s: Sniffed | None = None
+    try:
+        try:
+            s = sniff(path)
+        except FileRejected as exc:
+            raise _Rejected([Problem(exc.code, values=dict(exc.values))]) from None
+        res.sha256, res.encoding, res.delimiter = s.sha256, s.encoding, DELIMITER_NAMES.get(s.delimiter)
+        check_readable(db)
+        with _read_only(db) as ro:
+            previous = _already_loaded(ro, dataset, s.sha256)
+            if previous is not None:
+                res.status, res.load_id = "unchanged", previous
+                return res
+            if dry_run:
+                _process(ro, s, res, module=module, mode=mode, partial=partial, write_load_id=None, mapping=mapping,
+                         options=options)
+                return res
+        with write_transaction(db, refresh=False) as con:
+            previous = _already_loaded(con, dataset, s.sha256)  # another load may have won the race for the lock
+            if previous is not None:
+                res.status, res.load_id = "unchanged", previous
+                raise _Unchanged
+            res.load_id = next_load_id(con)
+            try:
+                _process(con, s, res, module=module, mode=mode, partial=partial, write_load_id=res.load_id,
+                         mapping=mapping, options=options)
+            except _Rejected as exc:
+                res.errors, res.error_total, res.status = exc.problems, len(exc.problems), "rejected"
+            _audit(con, res, source)
+            if res.status == "loaded" and module.REFRESH_MARTS:
+                refresh_marts(con)
+    except _Unchanged:
+        pass
+    except _Rejected as exc:
+        res.errors, res.error_total, res.status = exc.problems, len(exc.problems), "rejected"
+        if not dry_run and db.exists():
+            _audit_only(db, res, source)
+    except StoreBusy as exc:
+        res.status, res.load_id = "rejected", None
+        res.errors = [Problem("store_busy", values={"detail": str(exc)})]
+    except StoreError as exc:
+        res.status, res.load_id = "rejected", None
+        res.errors = [Problem("store_error", values={"detail": str(exc)})]
+    finally:
+        if s is not None:
+            s.cleanup()
+    return res
+
+
+class _Unchanged(Exception):
+    """Raised inside the write transaction to leave the database untouched."""
+
+
+def _audit(con: duckdb.DuckDBPyConnection, res: LoadResult, source: str) -> None:
+    if res.status != "loaded":
+        res.rows_loaded = 0
+    record_load(con, load_id=res.load_id, dataset=res.dataset, file_name=res.file_name, sha256=res.sha256,
+                mode=res.mode or "", rows_read=res.rows_read, rows_loaded=res.rows_loaded,
+                rows_rejected=res.rows_rejected, status=res.status, source=source, detail=res.audit_detail())
+
+
+def _audit_only(db: Path, res: LoadResult, source: str) -> None:
+    """A file rejected before reading: only its audit row is written."""
+    try:
+        with write_transaction(db, refresh=False) as con:
+            res.load_id = next_load_id(con)
+            _audit(con, res, source)
+    except (StoreBusy, StoreError):
+        res.load_id = None

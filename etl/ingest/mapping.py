@@ -1,0 +1,102 @@
+"""ETL layer: which file column feeds which database field (header aliases), and which columns hold personal data."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import duckdb
+
+
+def norm_header(name: str) -> str:
+    """'Tanggal Pengajuan ' -> 'tanggal_pengajuan'; 'Created Date' -> 'created_date'."""
+    return re.sub(r"[^0-9a-z]+", "_", name.strip().lstrip("\ufeff").lower()).strip("_")
+
+
+# Canonical field -> accepted header names (after norm_header), best first. Indonesian, English, Open311 GeoReport v2,
+# NYC / SF 311 exports.
+REQUEST_FIELDS: dict[str, tuple[str, ...]] = {
+    "request_id": ("request_id", "id", "no_permohonan", "nomor_permohonan", "no_registrasi", "service_request_id",
+                   "unique_key", "case_id", "caseid", "ticket_id", "no_tiket", "id_permohonan"),
+    "service_code": ("service_code", "kode_layanan", "layanan", "jenis_layanan", "service", "service_name",
+                     "nama_layanan", "complaint_type", "category", "request_type"),
+    "kecamatan_code": ("kecamatan_code", "kode_kecamatan", "kecamatan", "kec", "district", "nama_kecamatan",
+                       "supervisor_district", "borough"),
+    "channel": ("channel", "kanal", "source", "saluran", "open_data_channel_type", "media"),
+    "submitted_at": ("submitted_at", "tanggal_pengajuan", "tanggal_masuk", "tgl_masuk", "tgl_pengajuan", "created_date",
+                     "requested_datetime", "opened", "created_at", "waktu_masuk"),
+    "completed_at": ("completed_at", "tanggal_selesai", "tgl_selesai", "closed_date", "closed", "updated_datetime",
+                     "waktu_selesai", "closed_at"),
+    "status": ("status", "status_permohonan", "keadaan"),
+    "lat": ("lat", "latitude", "lintang"),
+    "lon": ("lon", "lng", "long", "longitude", "bujur"),
+}
+REQUEST_REQUIRED = ("request_id", "service_code", "kecamatan_code", "channel", "submitted_at")
+
+TOURISM_FIELDS: dict[str, tuple[str, ...]] = {
+    "indicator": ("indicator", "indikator", "variabel", "variable"),
+    "area": ("area", "wilayah", "provinsi", "daerah", "region", "kabupaten_kota"),
+    "period": ("period", "periode", "bulan", "month", "tanggal", "date", "waktu"),
+    "value": ("value", "nilai", "jumlah", "angka"),
+    "unit": ("unit", "satuan"),
+    "source": ("source", "sumber", "source_url", "url"),
+}
+TOURISM_REQUIRED = ("indicator", "period", "value")
+
+# Personal data: never stored anywhere. Names by header; NIK by header or by its values.
+NAME_HEADERS = {"nama", "nama_pemohon", "nama_lengkap", "name", "full_name", "applicant", "applicant_name", "pemohon",
+                "nama_pelapor", "reporter", "reporter_name", "first_name", "last_name", "contact_name", "nama_wp"}
+NIK_HEADERS = {"nik", "no_nik", "nomor_nik", "nik_pemohon", "nomor_induk_kependudukan", "no_ktp", "nomor_ktp", "ktp",
+               "national_id", "id_number", "no_kk", "nomor_kk"}
+NIK_PATTERN = r"^\s*(\d{16}|\d(\.\d+)?[eE]\+15)\s*$"
+
+
+@dataclass
+class Mapping:
+    """Field -> file column index (0-based); dropped personal-data columns; columns ignored."""
+
+    fields: dict[str, int]
+    dropped: dict[int, str] = field(default_factory=dict)   # index -> reason code (pii_name | pii_nik)
+    ignored: list[int] = field(default_factory=list)
+
+    def col(self, name: str) -> str:
+        """The SQL identifier of a field's column (c1..cN, made by our code), or NULL."""
+        i = self.fields.get(name)
+        return f"c{i + 1}" if i is not None else "NULL"
+
+
+def guess_mapping(header: list[str], spec: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    normed = [norm_header(h) for h in header]
+    out: dict[str, int] = {}
+    used: set[int] = set()
+    for fld, aliases in spec.items():
+        for alias in aliases:
+            hits = [i for i, h in enumerate(normed) if h == alias and i not in used]
+            if hits:
+                out[fld] = hits[0]
+                used.add(hits[0])
+                break
+    return out
+
+
+def personal_columns(con: duckdb.DuckDBPyConnection, header: list[str], keep: set[int]) -> dict[int, str]:
+    """Columns holding applicant names or NIKs. `keep` (e.g. the request id) is only checked by header."""
+    out: dict[int, str] = {}
+    for i, h in enumerate(header):
+        n = norm_header(h)
+        if n in NAME_HEADERS or n.startswith("nama_pemohon"):
+            out[i] = "pii_name"
+        elif n in NIK_HEADERS:
+            out[i] = "pii_nik"
+    candidates = [i for i in range(len(header)) if i not in out and i not in keep]
+    if candidates:
+        # one scan over a sample: share of values that look like a NIK, per column
+        exprs = ", ".join(
+            f"avg(CASE WHEN regexp_matches(c{i + 1}, $pat) THEN 1.0 WHEN c{i + 1} IS NULL THEN NULL ELSE 0.0 END)"
+            for i in candidates
+        )
+        shares = con.execute(f"SELECT {exprs} FROM (SELECT * FROM ing_raw LIMIT 5000)", {"pat": NIK_PATTERN}).fetchone()
+        for i, share in zip(candidates, shares, strict=True):
+            if share is not None and share >= 0.5:
+                out[i] = "pii_nik"
+    return out

@@ -1,0 +1,165 @@
+"""ETL layer: service-request uploads — lookups, staging SQL, validation and the write (append | upsert | replace)."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+from etl.ingest.mapping import REQUEST_FIELDS, REQUEST_REQUIRED, Mapping
+from etl.ingest.read import run_script
+from etl.ingest.result import Problem
+from etl.ingest.sniff import Sniffed
+from etl.store import SQL_DIR
+
+STAGING_SQL = SQL_DIR / "staging" / "service_requests.sql"
+MODES = ("upsert", "append", "replace")
+
+CHANNEL_ALIASES = {
+    "loket_kecamatan": ("loket", "loket kecamatan", "counter", "district counter", "walk in", "walk-in", "kantor camat",
+                        "langsung"),
+    "mpp": ("mal pelayanan publik", "mall pelayanan publik", "public service mall", "mpp medan"),
+    "online": ("daring", "web", "website", "app", "aplikasi", "mobile app", "internet", "online (web/app)", "email",
+               "e-mail"),
+    "jemput_bola": ("jemput bola", "mobile outreach", "outreach", "keliling", "pelayanan keliling"),
+}
+STATUS_ALIASES = {
+    "completed": ("selesai", "closed", "completed", "complete", "done", "resolved", "tuntas", "terbit", "finished"),
+    "rejected": ("ditolak", "rejected", "declined", "tolak", "batal", "cancelled", "canceled"),
+    "in_progress": ("proses", "diproses", "dalam proses", "in progress", "in_progress", "processing", "assigned",
+                    "pending"),
+    "open": ("baru", "open", "new", "submitted", "masuk", "menunggu", "diterima", "received"),
+}
+
+
+def _key(text: str) -> str:
+    """Python twin of the SQL macro ing_key, for building lookup keys."""
+    s = re.sub(r"^(kecamatan|kec\.?)\s*", "", text.strip().lower())
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def _alias_table(con: duckdb.DuckDBPyConnection, name: str, pairs: dict[str, str]) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (key VARCHAR PRIMARY KEY, code VARCHAR NOT NULL)")
+    if pairs:
+        con.executemany(f"INSERT INTO {name} VALUES (?, ?)", list(pairs.items()))
+
+
+def _unique(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Keys that point to exactly one code (an ambiguous short name is better unknown than wrong)."""
+    seen: dict[str, set[str]] = {}
+    for k, code in pairs:
+        if k:
+            seen.setdefault(k, set()).add(code)
+    return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
+
+
+def build_lookups(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp alias tables from the reference data in the database (the city pack), not from constants."""
+    kec: list[tuple[str, str]] = []
+    for code, name, bps in con.execute("SELECT kecamatan_code, name, bps_code FROM dim_kecamatan").fetchall():
+        kec += [(_key(code), code), (code.replace(".", ""), code), (_key(str(bps)), code), (_key(name), code)]
+        short = re.sub(r"^medan\s+", "", _key(name))  # 'Johor' for 'Medan Johor'; dropped if ambiguous
+        kec.append((short, code))
+    _alias_table(con, "ing_kecamatan_alias", _unique(kec))
+    svc: list[tuple[str, str]] = []
+    for code, name_id, name_en in con.execute("SELECT service_code, name_id, name_en FROM dim_service").fetchall():
+        svc += [(_key(code), code), (_key(name_id), code), (_key(name_en), code)]
+        for name in (name_id, name_en):  # 'Kartu Identitas Anak (KIA)' -> also 'kartu identitas anak' and 'kia'
+            m = re.match(r"^(.*?)\s*\((.*)\)\s*$", name)
+            if m:
+                svc += [(_key(m.group(1)), code), (_key(m.group(2)), code)]
+    _alias_table(con, "ing_service_alias", _unique(svc))
+    ch: list[tuple[str, str]] = []
+    for code, name_id, name_en in con.execute("SELECT channel, name_id, name_en FROM dim_channel").fetchall():
+        ch += [(_key(code), code), (_key(name_id), code), (_key(name_en), code), (_key(code.replace("_", " ")), code)]
+        ch += [(_key(a), code) for a in CHANNEL_ALIASES.get(code, ())]
+    _alias_table(con, "ing_channel_alias", _unique(ch))
+    _alias_table(con, "ing_status_alias",
+                 _unique([(_key(a), code) for code, aliases in STATUS_ALIASES.items() for a in (code, *aliases)]))
+
+
+def uses_extra_columns(_header: str) -> bool:
+    return False
+
+
+def column_label(field: str, m: Mapping, header: list[str]) -> str:
+    """The file's own name for a field's column, so the analyst finds it."""
+    i = m.fields.get(field)
+    return header[i] if i is not None else field
+
+
+def missing_required(_con: duckdb.DuckDBPyConnection, m: Mapping, _header: list[str], _options: dict) -> list[Problem]:
+    return [Problem("missing_column", values={"field": f, "aliases": ", ".join(REQUEST_FIELDS[f][:6])})
+            for f in REQUEST_REQUIRED if f not in m.fields]
+
+
+def date_order(con: duckdb.DuckDBPyConnection, column: str) -> str | None:
+    """How the file writes dates (shown in the preview): ISO, day first, or Excel serial numbers."""
+    row = con.execute(
+        f"""SELECT CASE WHEN regexp_matches(v, '^\\d{{4}}-\\d\\d-\\d\\d') THEN 'YYYY-MM-DD'
+                        WHEN regexp_matches(v, '^\\d\\d?/\\d\\d?/\\d{{4}}') THEN 'DD/MM/YYYY'
+                        WHEN regexp_matches(v, '^\\d\\d?-\\d\\d?-\\d{{4}}') THEN 'DD-MM-YYYY'
+                        WHEN regexp_matches(v, '^\\d{{5}}(\\.\\d+)?$') THEN 'Excel serial'
+                        ELSE NULL END AS fmt, count(*) AS n
+            FROM (SELECT trim({column}) AS v FROM ing_raw WHERE {column} IS NOT NULL LIMIT 1000)
+            GROUP BY fmt ORDER BY n DESC LIMIT 1"""
+    ).fetchone()
+    return row[0] if row else None
+
+
+def stage(con: duckdb.DuckDBPyConnection, m: Mapping, s: Sniffed, *, now: object, append: bool,
+          options: dict) -> dict:
+    """Run the staging + validation SQL: creates stg_service_requests, ing_errors, ing_repeats."""
+    build_lookups(con)
+    cols = {f: m.col(f) for f in REQUEST_FIELDS}
+    kept = [f"c{i + 1}" for i in range(len(s.header)) if i not in m.dropped]
+    cols["not_empty"] = " OR ".join(f"nullif(trim({c}), '') IS NOT NULL" for c in kept) or "false"
+    run_script(con, STAGING_SQL.read_text(encoding="utf-8").format(**cols), {"now": now, "append": append})
+    rows_read, repeats = con.execute(
+        "SELECT (SELECT count(*) FROM stg_service_requests), (SELECT count(*) FROM ing_repeats)").fetchone()
+    warnings = []
+    if repeats:
+        warnings.append(Problem("duplicate_rows", values={"n": repeats}, kind="warning"))
+    if "status" not in m.fields:
+        warnings.append(Problem("status_derived", kind="warning"))
+    return {"rows_read": rows_read, "repeats": repeats, "warnings": warnings,
+            "date_order": date_order(con, m.col("submitted_at"))}
+
+
+def write(con: duckdb.DuckDBPyConnection, load_id: int, mode: str) -> int:
+    """Insert the valid rows; save before-images of rows replaced or updated so rollback can restore them."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE ing_good AS
+        SELECT request_id, service_code, kecamatan_code, channel, submitted_at, completed_at, status, lat, lon
+        FROM stg_service_requests
+        WHERE rn NOT IN (SELECT rn FROM ing_errors) AND rn NOT IN (SELECT rn FROM ing_repeats)
+        """
+    )
+    if mode == "replace":
+        con.execute("INSERT INTO undo_service_requests SELECT *, $id FROM fct_service_requests", {"id": load_id})
+        con.execute("DELETE FROM fct_service_requests")
+    elif mode == "upsert":
+        con.execute(
+            """
+            INSERT INTO undo_service_requests
+            SELECT f.*, $id FROM fct_service_requests AS f WHERE f.request_id IN (SELECT request_id FROM ing_good)
+            """,
+            {"id": load_id},
+        )
+        if con.execute("SELECT count(*) FROM undo_service_requests WHERE undo_load_id = $id",
+                       {"id": load_id}).fetchone()[0]:
+            con.execute("DELETE FROM fct_service_requests WHERE request_id IN (SELECT request_id FROM ing_good)")
+    con.execute(
+        """
+        INSERT INTO fct_service_requests
+        SELECT request_id, service_code, kecamatan_code, channel, submitted_at, completed_at, status, lat, lon, $id
+        FROM ing_good ORDER BY submitted_at
+        """,
+        {"id": load_id},
+    )
+    return int(con.execute("SELECT count(*) FROM ing_good").fetchone()[0])
+
+
+FIELDS = REQUEST_FIELDS
+REFRESH_MARTS = True  # the request marts are derived from fct_service_requests
