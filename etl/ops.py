@@ -25,7 +25,7 @@ import duckdb
 
 from etl.build import now_wib
 from etl.config import db_path
-from etl.store import StoreError, refresh_marts, writer_lock
+from etl.store import StoreError, open_read_only, refresh_marts, writer_lock
 
 MANIFEST = "manifest.json"
 FORMATS = ("export", "copy")
@@ -56,7 +56,8 @@ def _fsync_path(path: Path) -> None:
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT internal ORDER BY table_name").fetchall()
+    rows = con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT internal "
+                       "AND database_name = current_database() ORDER BY 1").fetchall()
     return [r[0] for r in rows]
 
 
@@ -80,7 +81,7 @@ def verify(db: Path) -> dict[str, int]:
         raise StoreError(f"Database {db} does not exist. Create it with: python -m etl build --db {db}, "
                          f"or restore a backup with: python -m etl restore BACKUP --db {db}")
     try:
-        con = duckdb.connect(str(db), read_only=True)
+        con = open_read_only(db)
     except duckdb.Error as exc:
         if "Could not set lock" in str(exc):
             raise StoreError(f"Database {db} is held open for writing by another program ({_short(exc)}). Close "
@@ -143,7 +144,7 @@ def backup(db: Path, to_dir: Path | None = None, *, fmt: str = "export", keep: i
             tables = verify(partial / COPY_NAME)
         else:
             tables = verify(db)  # refuse to back up a damaged database: a backup must restore
-            con = duckdb.connect(str(db), read_only=True)
+            con = open_read_only(db)
             try:
                 # EXPORT takes no bound parameter; the path is ours (not user input) and quoted as a literal.
                 con.execute(f"EXPORT DATABASE '{_sql_str(partial)}' (FORMAT parquet, COMPRESSION zstd)")

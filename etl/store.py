@@ -80,12 +80,28 @@ def refresh_marts(con: duckdb.DuckDBPyConnection) -> None:
         run_sql_file(con, path)
 
 
+def open_read_only(db: Path) -> duckdb.DuckDBPyConnection:
+    """A private read-only connection to `db`, independent of any other connection in this process.
+
+    duckdb.connect() shares one instance per file within a process and refuses a second configuration, so a plain
+    connect here would fail while the dashboard's locked-down Reader has the same file open (an upload in the app).
+    """
+    con = duckdb.connect()
+    try:
+        con.execute("ATTACH ? AS db (READ_ONLY)", [str(db)])
+        con.execute("USE db")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 def check_readable(db: Path) -> None:
     """Raise StoreError with a clear message if `db` is not a usable Pantau database."""
     if not db.exists():
         raise StoreError(f"Database {db} does not exist. Create it with: python -m etl build --db {db}")
     try:
-        con = duckdb.connect(str(db), read_only=True)
+        con = open_read_only(db)
         try:
             con.execute("SELECT count(*) FROM loads").fetchone()
         finally:
@@ -114,7 +130,12 @@ def write_transaction(db: Path, *, create: bool = False, wait_seconds: float = L
         tmp = db.with_name(f".{db.name}.{os.getpid()}.tmp")
         if not create:
             check_readable(db)
-            shutil.copyfile(db, tmp)
+            try:
+                shutil.copyfile(db, tmp)
+            except BaseException:  # e.g. a full disk: do not leave half a copy taking the space
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+                raise
         con = duckdb.connect(str(tmp))
         try:
             con.execute("SET preserve_insertion_order = true")

@@ -66,6 +66,8 @@ class Reader:
         cur = self._connection().cursor()
         try:
             return cur.execute(sql, params or {}).df()
+        except duckdb.Error as exc:
+            raise _unavailable(self.path, exc) from exc
         finally:
             cur.close()
 
@@ -74,5 +76,17 @@ class Reader:
         try:
             row = cur.execute(sql, params or {}).fetchone()
             return tuple(row) if row is not None else ()
+        except duckdb.Error as exc:
+            raise _unavailable(self.path, exc) from exc
         finally:
             cur.close()
+
+
+def _unavailable(path: Path, exc: duckdb.Error) -> Exception:
+    """A damaged or truncated file shows up only when a query reads the bad block: report it as unavailable data.
+
+    Any other error (a mistake in a query) is returned unchanged, so it stays visible to developers.
+    """
+    if isinstance(exc, duckdb.IOException) or "Corrupt database file" in str(exc):
+        return DataUnavailable(f"{path}: {type(exc).__name__}")
+    return exc
