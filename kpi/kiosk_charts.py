@@ -1,0 +1,308 @@
+"""Read-side layer: pure builders for kiosk screens — big numbers and header as HTML, one Altair chart or pydeck map per
+view, the full-screen CSS and the watchdog script. No st.* here; everything is sized for reading across a room."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+import altair as alt
+import pandas as pd
+import pydeck as pdk
+
+from kpi.i18n import t
+from kpi.kiosk_data import BigNumber
+
+# High-contrast palettes (text on background above WCAG AAA 7:1); series colours after Okabe-Ito (colour-blind safe).
+PALETTES: dict[str, dict[str, str]] = {
+    "dark": {"bg": "#0b1220", "panel": "#152036", "fg": "#ffffff", "muted": "#c9d3e3", "grid": "#33425e",
+             "a": "#56b4e9", "b": "#e69f00", "c": "#f0e442", "good": "#3ddc97", "bad": "#ff7a7a",
+             "amber": "#ffc857", "none": "#6b7a90", "warn_bg": "#ffc857", "warn_fg": "#111111"},
+    "light": {"bg": "#ffffff", "panel": "#eef2f7", "fg": "#0b1220", "muted": "#2f3b4f", "grid": "#c3ccd9",
+              "a": "#0063a6", "b": "#a35200", "c": "#6a3d9a", "good": "#05703f", "bad": "#b3001b",
+              "amber": "#8a5a00", "none": "#8a94a6", "warn_bg": "#b3001b", "warn_fg": "#ffffff"},
+}
+# Chart text and strokes grow with the chart's own width (a Vega expression), so a 3840-wide screen gets twice the
+# 1920-wide sizes: 22 px axis labels on a 1830 px wide chart.
+def _scaled(px: float) -> dict[str, str]:
+    return {"expr": f"max({px}, {px} * width / 1830)"}
+
+
+AXIS_FONT = _scaled(22)
+TITLE_FONT = _scaled(24)
+# The kiosk map is a flat view at the city's default zoom; circles up to 1.6 km in radius stay apart.
+MAP_ZOOM_BOOST = 0.0
+MAP_MAX_RADIUS_M = 1600.0
+
+
+def palette(theme: str) -> dict[str, str]:
+    return PALETTES.get(theme, PALETTES["dark"])
+
+
+def _tone_colour(tone: str, p: dict[str, str]) -> str:
+    return {"good": p["good"], "bad": p["bad"]}.get(tone, p["muted"])
+
+
+def big_numbers_html(numbers: tuple[BigNumber, ...], theme: str) -> str:
+    """A row of cards: label, big value, and a trend arrow coloured by whether the change is good or bad."""
+    p = palette(theme)
+    cards = []
+    for n in numbers:
+        trend = ""
+        if n.trend is not None:
+            trend = (f'<div class="k-trend" style="color:{_tone_colour(n.trend.tone, p)}">'
+                     f'<span class="k-arrow">{n.trend.arrow}</span> {escape(n.trend.text)}</div>')
+        cards.append(f'<div class="k-card"><div class="k-label">{escape(n.label)}</div>'
+                     f'<div class="k-value">{escape(n.value)}</div>{trend}</div>')
+    return f'<div class="k-numbers" style="--k-cols:{max(len(numbers), 1)}">{"".join(cards)}</div>'
+
+
+def header_html(title: str, view_title: str, subtitle: str, clock: str, as_of: str, warning: str | None,
+                view: str, position: str) -> str:
+    """Top band: titles on the left, WIB clock and "data as of" on the right, and the staleness warning if any.
+    `data-view` lets tests and the watchdog see which view is on screen."""
+    warn = f'<div class="k-warning" role="alert">⚠ {escape(warning)}</div>' if warning else ""
+    return (f'<div class="k-header" data-view="{escape(view)}">'
+            f'<div class="k-titles"><div class="k-app">{escape(title)}</div>'
+            f'<div class="k-view">{escape(view_title)} <span class="k-pos">{escape(position)}</span></div>'
+            f'<div class="k-sub">{escape(subtitle)}</div></div>'
+            f'<div class="k-meta"><div class="k-clock" id="k-clock">{escape(clock)}</div>'
+            f'<div class="k-asof">{escape(as_of)}</div></div></div>{warn}')
+
+
+# Vega's own number and date locale, so axes read "1.234" and "Okt" on an Indonesian screen.
+VEGA_LOCALES = {
+    "id": {"number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["Rp", ""]},
+           "time": {"dateTime": "%A, %e %B %Y pukul %X", "date": "%d/%m/%Y", "time": "%H.%M.%S",
+                    "periods": ["", ""],
+                    "days": ["Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"],
+                    "shortDays": ["Min", "Sen", "Sel", "Rab", "Kam", "Jum", "Sab"],
+                    "months": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+                               "September", "Oktober", "November", "Desember"],
+                    "shortMonths": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov",
+                                    "Des"]}},
+    "en": {"number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["", ""]},
+           "time": {"dateTime": "%a %e %b %Y %X", "date": "%d/%m/%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
+                    "days": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
+                    "shortDays": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
+                    "months": ["January", "February", "March", "April", "May", "June", "July", "August",
+                               "September", "October", "November", "December"],
+                    "shortMonths": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                                    "Dec"]}},
+}
+
+
+def _config(chart: alt.Chart | alt.LayerChart, theme: str, lang: str) -> alt.Chart | alt.LayerChart:
+    p = palette(theme)
+    # configure() replaces the whole config, so it comes first and the configure_* refinements after it.
+    return (chart.properties(width="container", height="container", background="transparent",
+                             padding={"left": 8, "right": 24, "top": 8, "bottom": 8})
+            .configure(locale=VEGA_LOCALES.get(lang, VEGA_LOCALES["id"]), font="sans-serif")
+            .configure_axis(labelFontSize=AXIS_FONT, titleFontSize=TITLE_FONT, labelColor=p["fg"],
+                            titleColor=p["muted"], gridColor=p["grid"], domainColor=p["grid"], tickColor=p["grid"],
+                            labelLimit=420, titleFontWeight="normal")
+            .configure_legend(labelFontSize=AXIS_FONT, titleFontSize=TITLE_FONT, labelColor=p["fg"],
+                              titleColor=p["muted"], orient="top", symbolSize=_scaled(400), symbolStrokeWidth=6,
+                              labelLimit=600)
+            .configure_view(strokeWidth=0))
+
+
+def requests_chart(frame: pd.DataFrame, lang: str, theme: str) -> alt.LayerChart:
+    """Requests received and completed per day (city-wide); suppressed days are gaps."""
+    p = palette(theme)
+    received, completed = t("kiosk.chart.received", lang), t("kiosk.chart.completed", lang)
+    long = (frame.rename(columns={"received": received, "completed": completed})
+            .melt(id_vars="day", value_vars=[received, completed], var_name="series", value_name="requests"))
+    line = alt.Chart(long).mark_line(strokeWidth=_scaled(5)).encode(
+        x=alt.X("day:T", title=t("kiosk.chart.day", lang),
+                axis=alt.Axis(format="%d %b", labelAngle=0, tickCount=8)),
+        y=alt.Y("requests:Q", title=t("kiosk.chart.requests", lang)),
+        color=alt.Color("series:N", title=None,
+                        scale=alt.Scale(domain=[received, completed], range=[p["a"], p["b"]])),
+    )
+    return _config(line, theme, lang)
+
+
+def scores_chart(frame: pd.DataFrame, lang: str, theme: str) -> alt.LayerChart:
+    """Service score per service (on-time rate ÷ target, capped at 1.25), green / amber / red, target line at 1."""
+    p = palette(theme)
+    data = frame.assign(band=pd.cut(frame["score"], [-1, 0.9, 1.0, 10], right=False, labels=["bad", "mid", "good"])
+                        .astype(str))
+    bars = alt.Chart(data).mark_bar(cornerRadiusEnd=4).encode(
+        y=alt.Y("service:N", title=None, sort="-x"),
+        x=alt.X("score:Q", title=t("kiosk.chart.score", lang), scale=alt.Scale(domain=[0, 1.25], nice=False)),
+        color=alt.Color("band:N", legend=None,
+                        scale=alt.Scale(domain=["good", "mid", "bad"], range=[p["good"], p["amber"], p["bad"]])),
+    )
+    target = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeWidth=4, strokeDash=[10, 6], color=p["fg"]) \
+        .encode(x="x:Q")
+    return _config(alt.layer(bars, target), theme, lang)
+
+
+def recovery_chart(frame: pd.DataFrame, lang: str, theme: str) -> alt.LayerChart:
+    """Recovery index per indicator by month against a baseline at 100 (= the same month of 2019)."""
+    p = palette(theme)
+    labels = list(dict.fromkeys(frame["label"]))
+    lines = alt.Chart(frame).mark_line(strokeWidth=_scaled(5), point=alt.OverlayMarkDef(size=_scaled(80))).encode(
+        x=alt.X("period:T", title=t("kiosk.chart.month", lang), axis=alt.Axis(format="%b %Y", labelAngle=0,
+                                                                             tickCount=6)),
+        y=alt.Y("recovery:Q", title=t("kiosk.chart.recovery", lang)),
+        color=alt.Color("label:N", title=None, sort=labels,
+                        scale=alt.Scale(domain=labels, range=[p["a"], p["b"], p["c"]][: len(labels)])),
+    )
+    base = alt.Chart(pd.DataFrame({"y": [100]})).mark_rule(strokeWidth=3, strokeDash=[10, 6], color=p["fg"]) \
+        .encode(y="y:Q")
+    return _config(alt.layer(base, lines), theme, lang)
+
+
+def _rgb(hex_colour: str, alpha: int = 235) -> list[int]:
+    h = hex_colour.lstrip("#")
+    return [int(h[i:i + 2], 16) for i in (0, 2, 4)] + [alpha]
+
+
+def kecamatan_deck(frame: pd.DataFrame, theme: str, lat: float, lon: float, zoom: float) -> pdk.Deck:
+    """A circle per kecamatan seen from straight above: area = requests per 1,000 residents, colour = service index
+    band. No basemap (map_style=None), so nothing is fetched from the internet; no tooltips or picking on a kiosk."""
+    p = palette(theme)
+
+    def colour(index: float | None) -> list[int]:
+        if index is None or index != index:
+            return _rgb(p["none"])
+        return _rgb(p["good"] if index >= 1.0 else p["amber"] if index >= 0.9 else p["bad"])
+
+    value = frame["received_per_1000"].fillna(0.0)
+    # Area proportional to the value; the largest circle has a 1.6 km radius, a suppressed one is a small grey dot.
+    radius = (value / max(float(value.max()), 1e-9)) ** 0.5 * MAP_MAX_RADIUS_M
+    data = frame.assign(colour=frame["index"].map(colour), radius=radius.clip(lower=250.0))[
+        ["name", "lat", "lon", "colour", "radius"]]
+    circles = pdk.Layer("ScatterplotLayer", data=data, get_position=["lon", "lat"], get_radius="radius",
+                        get_fill_color="colour", stroked=True, get_line_color=_rgb(p["bg"], 255),
+                        line_width_min_pixels=2, pickable=False)
+    view = pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom + MAP_ZOOM_BOOST, pitch=0, bearing=0)
+    return pdk.Deck(layers=[circles], initial_view_state=view, map_style=None, map_provider=None, tooltip=False)
+
+
+def map_legend_html(lang: str, theme: str, min_count: int) -> str:
+    p = palette(theme)
+    items = [(p["good"], t("kiosk.map.legend_good", lang)), (p["amber"], t("kiosk.map.legend_mid", lang)),
+             (p["bad"], t("kiosk.map.legend_bad", lang)), (p["none"], t("kiosk.map.legend_none", lang, n=min_count))]
+    swatches = "".join(f'<span class="k-swatch" style="background:{c}"></span><span>{escape(x)}</span>'
+                       for c, x in items)
+    return (f'<div class="k-legend"><span>{escape(t("kiosk.map.legend_height", lang))}</span>'
+            f'<span class="k-sep">·</span>{swatches}</div>')
+
+
+# Streamlit chrome hidden on a kiosk. data-testid selectors are Streamlit's own test hooks (stable across releases).
+_HIDE = ", ".join([
+    'header[data-testid="stHeader"]', '[data-testid="stToolbar"]', '[data-testid="stDecoration"]',
+    '[data-testid="stStatusWidget"]', '[data-testid="stSidebar"]', '[data-testid="stSidebarCollapsedControl"]',
+    '[data-testid="stSidebarNav"]', '[data-testid="stAppDeployButton"]', '[data-testid="stMainMenu"]',
+    '#MainMenu', 'footer', '.mapboxgl-ctrl', '.maplibregl-ctrl', '[data-testid="stDeckGlJsonChart"] button',
+    '[data-testid="stBottom"]', '[data-testid="stSkeleton"]',
+    '.stElementContainer:has(#k-watchdog)',
+])
+
+
+def kiosk_css(theme: str) -> str:
+    """Full-screen layout in viewport units: 1920x1080 fits exactly, 3840x2160 scales up, nothing scrolls."""
+    p = palette(theme)
+    return f"""<style>
+{_HIDE} {{ display: none !important; }}
+html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {{
+  overflow: hidden !important; background: {p["bg"]} !important; color: {p["fg"]};
+  scrollbar-width: none; }}
+::-webkit-scrollbar {{ display: none; }}
+.stApp {{ cursor: none; }}
+[data-testid="stMainBlockContainer"] {{ max-width: 100% !important; padding: 2.2vh 2.4vw 1.5vh !important;
+  height: 100vh; box-sizing: border-box; }}
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 1.6vh; }}
+.k-header {{ display: flex; justify-content: space-between; align-items: flex-start; gap: 2vw; }}
+.k-app {{ font-size: clamp(14px, 1.45vw, 80px); color: {p["muted"]}; letter-spacing: .02em; }}
+.k-view {{ font-size: clamp(24px, 2.9vw, 160px); font-weight: 700; line-height: 1.1; color: {p["fg"]}; }}
+.k-pos {{ font-size: .45em; font-weight: 400; color: {p["muted"]}; vertical-align: middle; margin-left: .6em; }}
+.k-sub {{ font-size: clamp(12px, 1.2vw, 64px); color: {p["muted"]}; margin-top: .3vh; }}
+.k-meta {{ text-align: right; }}
+.k-clock {{ font-size: clamp(28px, 3.6vw, 190px); font-weight: 700; font-variant-numeric: tabular-nums;
+  line-height: 1; color: {p["fg"]}; }}
+.k-asof {{ font-size: clamp(12px, 1.2vw, 64px); color: {p["muted"]}; margin-top: .6vh; }}
+.k-warning {{ margin-top: 1vh; padding: .6vh 1vw; border-radius: .6vh; font-weight: 700;
+  font-size: clamp(14px, 1.35vw, 72px); background: {p["warn_bg"]}; color: {p["warn_fg"]}; }}
+.k-numbers {{ display: grid; grid-template-columns: repeat(var(--k-cols), 1fr); gap: 1.2vw; }}
+.k-card {{ background: {p["panel"]}; border-radius: 1vh; padding: 1.4vh 1.3vw; min-width: 0; }}
+.k-label {{ font-size: clamp(14px, 1.35vw, 72px); color: {p["muted"]}; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }}
+.k-value {{ font-size: clamp(36px, 4.6vw, 250px); font-weight: 800; line-height: 1.05; color: {p["fg"]};
+  font-variant-numeric: tabular-nums; white-space: nowrap; }}
+.k-trend {{ font-size: clamp(14px, 1.45vw, 80px); font-weight: 700; }}
+.k-arrow {{ font-size: 1.1em; }}
+.k-legend {{ display: flex; flex-wrap: wrap; align-items: center; gap: .5vw; color: {p["fg"]};
+  font-size: clamp(12px, 1.15vw, 64px); }}
+.k-swatch {{ display: inline-block; width: 1.3vw; height: 1.3vw; border-radius: .3vw; margin-left: .8vw; }}
+.k-sep {{ color: {p["muted"]}; }}
+.k-empty {{ font-size: clamp(24px, 3vw, 160px); color: {p["muted"]}; padding-top: 20vh; text-align: center; }}
+/* The chart takes the height left under the header and numbers: fixed shares of the viewport, less when the
+   staleness warning or the map legend take a line. */
+.st-key-kiosk_chart {{ height: 53vh !important; flex: none !important; }}
+.stMain:has(.k-warning) .st-key-kiosk_chart {{ height: 48vh !important; }}
+.st-key-kiosk_chart .stElementContainer, .st-key-kiosk_chart [data-testid="stFullScreenFrame"],
+.st-key-kiosk_chart [data-testid="stFullScreenFrame"] > div, .st-key-kiosk_chart [data-testid="stVegaLiteChart"],
+.st-key-kiosk_chart [data-testid="stDeckGlJsonChart"] {{ height: 100% !important; width: 100% !important; }}
+/* deck.gl keeps its zoom level whatever the canvas size, so on screens wider than 1920 px the map is laid out at
+   1920-wide size and scaled up, showing the same part of the city. (Chart text scales inside Vega, see _config.) */
+@media (min-width: 2400px) {{
+  .st-key-kiosk_chart .stElementContainer:has([data-testid="stDeckGlJsonChart"]) {{
+    width: 66.667% !important; height: 66.667% !important; transform: scale(1.5); transform-origin: 0 0; }} }}
+@media (min-width: 3200px) {{
+  .st-key-kiosk_chart .stElementContainer:has([data-testid="stDeckGlJsonChart"]) {{
+    width: 50% !important; height: 50% !important; transform: scale(2); }} }}
+</style>"""
+
+
+def watchdog_html(reload_hours: float, lang: str) -> str:
+    """Script for an unattended screen, run once per page load:
+    - ticks the WIB clock every second (the server only redraws it with each view);
+    - polls the server's /_stcore/health; once it was unreachable (restart, network drop) and answers again, or when
+      Streamlit's connection-error dialog has stayed up, reloads the same URL — the URL carries the whole screen;
+    - reloads every `reload_hours` so the tab's memory stays flat over weeks."""
+    settings = json.dumps({"reloadMs": int(reload_hours * 3_600_000), "locale": "id-ID" if lang == "id" else "en-GB"})
+    return f"""<div id="k-watchdog"></div><script>
+(function () {{
+  if (window.__pantauKiosk) return;
+  window.__pantauKiosk = true;
+  const cfg = {settings};
+  const started = Date.now();
+  const base = window.location.pathname.replace(/\\/kiosk\\/?$/, "/").replace(/\\/?$/, "/");
+  const health = base + "_stcore/health";
+  let down = false, errorSince = 0;
+  const clockFmt = new Intl.DateTimeFormat(cfg.locale, {{timeZone: "Asia/Jakarta", hour: "2-digit",
+    minute: "2-digit", hourCycle: "h23"}});
+  function tick() {{
+    const el = document.getElementById("k-clock");
+    if (el) el.textContent = clockFmt.format(new Date()) + " WIB";
+  }}
+  async function serverUp() {{
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(), 4000);
+    try {{
+      const res = await fetch(health, {{cache: "no-store", signal: ctl.signal}});
+      return res.ok;
+    }} catch (e) {{
+      return false;
+    }} finally {{
+      clearTimeout(timer);
+    }}
+  }}
+  async function check() {{
+    const up = await serverUp();
+    const stuck = document.querySelector('[data-testid="stConnectionStatus"], [role="dialog"], .stException');
+    errorSince = stuck ? (errorSince || Date.now()) : 0;
+    if (!up) {{ down = true; return; }}
+    if (down || (errorSince && Date.now() - errorSince > 20000) || Date.now() - started > cfg.reloadMs) {{
+      window.location.reload();
+    }}
+  }}
+  tick();
+  setInterval(tick, 1000);
+  setInterval(check, 5000);
+}})();
+</script>"""

@@ -1,0 +1,190 @@
+"""Read-side layer: what each kiosk view shows — KPIs from kpi.metrics for the last 30 days vs the 30 before, plus
+one small aggregated series per view, with small counts suppressed before anything leaves this module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pandas as pd
+
+from kpi import fmt, metrics
+from kpi.db import Reader
+from kpi.filters import Filters
+from kpi.i18n import t
+from kpi.kiosk import Trend, count_text, trend, withheld
+
+PERIOD_DAYS = 30
+SERIES_DAYS = 91        # 13 weeks of daily history under the overview numbers
+TOURISM_MONTHS = 36
+TOURISM_BASE_YEAR = 2019
+TOURISM_INDICATORS = ("wisman_visits", "tpk_star_hotels_pct", "wisnus_trips")
+
+
+@dataclass(frozen=True)
+class BigNumber:
+    label: str
+    value: str
+    trend: Trend | None = None
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    title: str
+    subtitle: str
+    numbers: tuple[BigNumber, ...]
+    frame: pd.DataFrame = field(compare=False)
+
+
+def latest_day(r: Reader) -> date | None:
+    """The newest WIB calendar day with any request submitted or completed."""
+    row = r.one("SELECT max(day) FROM mart_requests_daily")
+    return row[0] if row and row[0] is not None else None
+
+
+def period(latest: date) -> Filters:
+    """The last 30 days up to the newest data (previous(): the 30 days before)."""
+    return Filters(latest - timedelta(days=PERIOD_DAYS - 1), latest)
+
+
+def _period_text(f: Filters, lang: str) -> str:
+    return t("kiosk.period", lang, start=fmt.day(f.date_from, lang), end=fmt.day(f.date_to, lang))
+
+
+def daily_counts(r: Reader, date_from: date, date_to: date) -> pd.DataFrame:
+    """City-wide requests received and completed per day (every day present, zero-filled)."""
+    return r.df(
+        """
+        SELECT d.day::DATE AS day,
+               coalesce(sum(m.received), 0)::BIGINT AS received,
+               coalesce(sum(m.completed), 0)::BIGINT AS completed
+        FROM range($date_from::TIMESTAMP, $date_to::TIMESTAMP + INTERVAL 1 DAY, INTERVAL 1 DAY) AS d(day)
+        LEFT JOIN mart_requests_daily AS m ON m.day = d.day::DATE
+        GROUP BY ALL ORDER BY day
+        """,
+        {"date_from": date_from, "date_to": date_to},
+    )
+
+
+def tourism_recovery(r: Reader, months: int = TOURISM_MONTHS) -> pd.DataFrame:
+    """Recovery index per indicator and month for the last `months` months: value ÷ the same month of 2019 × 100."""
+    return r.df(
+        """
+        WITH m AS (
+            SELECT indicator, period, sum(value) AS value FROM tourism_monthly GROUP BY ALL
+        ), base AS (
+            SELECT indicator, month(period) AS mon, value AS base FROM m WHERE year(period) = $base_year
+        ), last AS (SELECT max(period) AS p FROM m)
+        SELECT m.indicator, m.period, m.value, base.base, m.value / nullif(base.base, 0) * 100 AS recovery
+        FROM m JOIN base ON base.indicator = m.indicator AND base.mon = month(m.period), last
+        WHERE m.period > last.p - to_months($months) AND list_contains($indicators, m.indicator)
+        ORDER BY m.indicator, m.period
+        """,
+        {"base_year": TOURISM_BASE_YEAR, "months": months, "indicators": list(TOURISM_INDICATORS)},
+    )
+
+
+def _mask(frame: pd.DataFrame, columns: list[str], min_count: int) -> pd.DataFrame:
+    """Counts in (0, min_count) become missing: charts leave a gap instead of drawing a small number."""
+    out = frame.copy()
+    for col in columns:
+        out[col] = out[col].astype("float64").where(~out[col].between(1, min_count - 1))
+    return out
+
+
+def overview(r: Reader, f: Filters, lang: str, min_count: int) -> View:
+    now, before = metrics.summary(r, f), metrics.summary(r, f.previous())
+    idx_now, idx_before = metrics.service_index(r, f)["city"], metrics.service_index(r, f.previous())["city"]
+    rate_now = None if withheld(now["completed"], min_count) else now["on_time_rate"]
+    rate_before = None if withheld(before["completed"], min_count) else before["on_time_rate"]
+    numbers = (
+        BigNumber(t("kiosk.received", lang), count_text(now["received"], lang, min_count),
+                  trend(now["received"], before["received"], lang)),
+        BigNumber(t("kiosk.completed", lang), count_text(now["completed"], lang, min_count),
+                  trend(now["completed"], before["completed"], lang)),
+        BigNumber(t("kiosk.on_time_rate", lang), fmt.percent(rate_now, lang, 0),
+                  trend(rate_now, rate_before, lang, kind="points")),
+        BigNumber(t("kiosk.service_index", lang), fmt.number(idx_now, lang, 2),
+                  trend(idx_now, idx_before, lang)),
+    )
+    series = daily_counts(r, f.date_to - timedelta(days=SERIES_DAYS - 1), f.date_to)
+    return View("overview", t("kiosk.view.overview", lang), _period_text(f, lang), numbers,
+                _mask(series, ["received", "completed"], min_count))
+
+
+def services(r: Reader, f: Filters, lang: str, min_count: int) -> View:
+    now, before = metrics.summary(r, f), metrics.summary(r, f.previous())
+    ok_now, ok_before = not withheld(now["completed"], min_count), not withheld(before["completed"], min_count)
+    index = metrics.service_index(r, f)
+    completed = metrics.by_service_kecamatan(r, f).groupby("service_code", as_index=False)["completed"].sum()
+    names = r.df("SELECT service_code, name_id, name_en FROM services")
+    frame = (index["by_service"].merge(completed, on="service_code").merge(names, on="service_code"))
+    frame = frame[frame["completed"] >= min_count]   # a score resting on fewer requests is not shown
+    frame = pd.DataFrame({"service": frame["name_en" if lang == "en" else "name_id"], "score": frame["index"]})
+    numbers = (
+        BigNumber(t("kiosk.median_hours", lang), fmt.hours(now["median_hours"] if ok_now else None, lang),
+                  trend(now["median_hours"] if ok_now else None, before["median_hours"] if ok_before else None,
+                        lang, higher_is_better=False)),
+        BigNumber(t("kiosk.p90_hours", lang), fmt.hours(now["p90_hours"] if ok_now else None, lang),
+                  trend(now["p90_hours"] if ok_now else None, before["p90_hours"] if ok_before else None,
+                        lang, higher_is_better=False)),
+        BigNumber(t("kiosk.open_at_end", lang), count_text(now["open_at_end"], lang, min_count),
+                  trend(now["open_at_end"], before["open_at_end"], lang, higher_is_better=False)),
+    )
+    return View("services", t("kiosk.view.services", lang), _period_text(f, lang), numbers,
+                frame.sort_values("score", ascending=False).reset_index(drop=True))
+
+
+def kecamatan_map(r: Reader, f: Filters, lang: str, min_count: int) -> View:
+    by_kec = metrics.by_kecamatan(r, f)
+    index = metrics.service_index(r, f)
+    frame = by_kec.merge(index["by_kecamatan"][["kecamatan_code", "index"]], on="kecamatan_code", how="left")
+    small = frame["received"] < min_count
+    frame.loc[small, ["received", "received_per_1000", "index"]] = None
+    frame = frame[["kecamatan_code", "name", "lat", "lon", "received", "received_per_1000", "index"]]
+    on_target = int((frame["index"] >= 1.0).sum())
+    below = int((frame["index"] < metrics.DEFAULT_TARGET).sum())
+    summary = metrics.summary(r, f)
+    numbers = (
+        BigNumber(t("kiosk.kecamatan_on_target", lang), t("kiosk.of_n", lang, n=fmt.number(on_target, lang),
+                                                             total=fmt.number(len(frame), lang))),
+        BigNumber(t("kiosk.kecamatan_below", lang), fmt.number(below, lang)),
+        BigNumber(t("kiosk.received", lang), count_text(summary["received"], lang, min_count)),
+    )
+    return View("map", t("kiosk.view.map", lang), _period_text(f, lang), numbers, frame)
+
+
+def tourism(r: Reader, lang: str) -> View:
+    frame = tourism_recovery(r)
+    numbers = []
+    for indicator in TOURISM_INDICATORS:
+        rows = frame[frame["indicator"] == indicator].sort_values("period")
+        if rows.empty:
+            continue
+        last = rows.iloc[-1]
+        prev = rows.iloc[-2]["recovery"] if len(rows) > 1 else None
+        numbers.append(BigNumber(t(f"kiosk.tourism.{indicator}", lang),
+                                 fmt.percent(last["recovery"] / 100, lang, 0),
+                                 trend(last["recovery"] / 100, prev / 100 if prev is not None else None, lang,
+                                       kind="points")))
+    latest = frame["period"].max() if len(frame) else None
+    subtitle = t("kiosk.tourism.subtitle", lang, month=fmt.month(latest, lang)) if latest is not None else ""
+    order = {name: i for i, name in enumerate(TOURISM_INDICATORS)}   # legend in the same order as the numbers
+    frame = (frame.assign(label=frame["indicator"].map(lambda i: t(f"kiosk.tourism.{i}", lang)),
+                          order=frame["indicator"].map(order))
+             .sort_values(["order", "period"]).reset_index(drop=True))
+    return View("tourism", t("kiosk.view.tourism", lang), subtitle, tuple(numbers),
+                frame[["indicator", "label", "period", "recovery"]])
+
+
+def view(r: Reader, name: str, lang: str, min_count: int) -> View | None:
+    """The named view for the last 30 days up to the newest data; None when there are no requests yet."""
+    if name == "tourism":
+        return tourism(r, lang)
+    latest = latest_day(r)
+    if latest is None:
+        return None
+    f = period(latest)
+    builders = {"overview": overview, "services": services, "map": kecamatan_map}
+    return builders[name](r, f, lang, min_count)

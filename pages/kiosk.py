@@ -1,0 +1,81 @@
+"""Page layer: kiosk screen for public displays — /kiosk?views=…&rotate=…&refresh=…&lang=…&theme=… or ?playlist=…"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from etl.config import city_settings
+from kpi import fmt, kiosk, kiosk_charts, kiosk_data
+from kpi.db import DataUnavailable, Reader
+from kpi.i18n import t
+
+st.set_page_config(page_title="Pantau", layout="wide", initial_sidebar_state="collapsed")
+settings = kiosk.load_settings()
+screen = kiosk.parse_screen(st.query_params.to_dict(), settings)
+lang, theme, min_count = screen.lang, screen.theme, settings.min_count
+
+
+@st.cache_resource
+def reader() -> Reader:
+    return Reader()
+
+
+# Keyed on the database version, so a new load is read at the next rotation; bounded so weeks of loads cannot pile up.
+@st.cache_data(ttl=6 * 3600, max_entries=48, show_spinner=False)
+def view_data(version: str, name: str, lang: str, min_count: int) -> kiosk_data.View | None:
+    return kiosk_data.view(reader(), name, lang, min_count)
+
+
+@st.cache_data(ttl=6 * 3600, max_entries=4, show_spinner=False)
+def latest_day(version: str) -> date | None:
+    return kiosk_data.latest_day(reader())
+
+
+st.html(kiosk_charts.kiosk_css(theme))
+st.html(kiosk_charts.watchdog_html(settings.reload_hours, lang), unsafe_allow_javascript=True)
+st.session_state["kiosk_full_run"] = kiosk.now()
+
+
+@st.fragment(run_every=screen.rotate)
+def rotation() -> None:
+    ts = kiosk.now()
+    index, name = kiosk.current_view(screen, ts)
+    try:
+        version = reader().version()
+        view, latest = view_data(version, name, lang, min_count), latest_day(version)
+    except DataUnavailable:
+        view, latest = None, None
+    as_of = t("kiosk.data_as_of", lang, day=fmt.day(latest, lang)) if latest else ""
+    warning = (t("kiosk.stale", lang, hours=fmt.number(settings.stale_hours, lang))
+               if kiosk.stale(latest, ts, settings.stale_hours) else None)
+    st.html(kiosk_charts.header_html(
+        t("kiosk.title", lang), view.title if view else "", view.subtitle if view else "",
+        kiosk.clock_text(ts, lang), as_of, warning, name, f"{index + 1}/{len(screen.views)}"))
+    if view is None:
+        st.html(f'<div class="k-empty">{t("kiosk.no_data", lang)}</div>')
+        return
+    st.html(kiosk_charts.big_numbers_html(view.numbers, theme))
+    with st.container(key="kiosk_chart"):
+        if name == "map":
+            city = city_settings()
+            st.pydeck_chart(kiosk_charts.kecamatan_deck(view.frame, theme, city.map_lat, city.map_lon,
+                                                        city.map_zoom), height="stretch")
+        else:
+            builder = {"overview": kiosk_charts.requests_chart, "services": kiosk_charts.scores_chart,
+                       "tourism": kiosk_charts.recovery_chart}[name]
+            st.altair_chart(builder(view.frame, lang, theme), theme=None, height="stretch")
+    if name == "map":
+        st.html(kiosk_charts.map_legend_html(lang, theme, min_count))
+
+
+@st.fragment(run_every=screen.refresh)
+def refresh() -> None:
+    # A full rerun re-reads kiosk.toml and redraws everything; the first run belongs to the full run itself.
+    if kiosk.now() - st.session_state.get("kiosk_full_run", 0.0) >= screen.refresh - 1:
+        st.rerun()
+
+
+rotation()
+refresh()
