@@ -1,4 +1,4 @@
-"""ETL layer: analyst passwords for the upload page — scrypt hashes kept in .streamlit/secrets.toml, never the password."""
+"""ETL layer: analyst passwords for the upload page — only scrypt hashes are kept (in .streamlit/secrets.toml)."""
 
 from __future__ import annotations
 

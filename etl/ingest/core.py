@@ -107,8 +107,9 @@ def _line_map(con: duckdb.DuckDBPyConnection, s: Sniffed, ragged_lines: set[int]
 def _messages(con: duckdb.DuckDBPyConnection) -> None:
     cat = catalog()
     pairs = [(k.split(".")[-1], v["en"]) for k, v in cat.items() if k.startswith("ingest.error.")]
-    con.execute("CREATE OR REPLACE TEMP TABLE ing_msg (code VARCHAR PRIMARY KEY, template VARCHAR)")
-    con.executemany("INSERT INTO ing_msg VALUES (?, ?)", pairs)
+    con.execute("CREATE OR REPLACE TEMP TABLE ing_msg AS "
+                "SELECT unnest($c)::VARCHAR AS code, unnest($t)::VARCHAR AS template",
+                {"c": [p[0] for p in pairs], "t": [p[1] for p in pairs]})
 
 
 def _ragged_raw(raw: str, s: Sniffed, m: Mapping) -> str:
@@ -146,8 +147,9 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, s: Sniffed, m: Mapping, modul
     kept = [f"c{i + 1}" for i in range(len(s.header)) if i not in m.dropped]
     raw_expr = f"ing_mask(concat_ws($delim, {', '.join(kept)}))" if kept else "NULL"
     labels = {f: module.column_label(f, m, s.header) for f in module.FIELDS}
-    con.execute("CREATE OR REPLACE TEMP TABLE ing_labels (field VARCHAR, label VARCHAR)")
-    con.executemany("INSERT INTO ing_labels VALUES (?, ?)", list(labels.items()))
+    con.execute("CREATE OR REPLACE TEMP TABLE ing_labels AS "
+                "SELECT unnest($f)::VARCHAR AS field, unnest($l)::VARCHAR AS label",
+                {"f": list(labels), "l": list(labels.values())})
     con.execute(
         f"""
         INSERT INTO rejects
@@ -239,7 +241,6 @@ def load_file(db: Path, dataset: str, path: Path, *, mode: str | None = None, pa
         except FileRejected as exc:
             raise _Rejected([Problem(exc.code, values=dict(exc.values))]) from None
         res.sha256, res.encoding, res.delimiter = s.sha256, s.encoding, DELIMITER_NAMES.get(s.delimiter)
-        check_readable(db)
         with _read_only(db) as ro:
             previous = _already_loaded(ro, dataset, s.sha256)
             if previous is not None:

@@ -63,6 +63,13 @@ def column_label(field: str, m: Mapping, header: list[str]) -> str:
     return header[i] if i is not None else field
 
 
+def _columns(con: duckdb.DuckDBPyConnection, idx: list[int], indicators: list, periods: list) -> None:
+    """ing_columns(col_idx, indicator, period): what each wide / BPS column holds (values bound, never formatted)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE ing_columns AS SELECT unnest($i)::INTEGER AS col_idx, "
+                "unnest($n)::VARCHAR AS indicator, unnest($p)::DATE AS period",
+                {"i": idx, "n": indicators, "p": periods})
+
+
 def _clean(col: str) -> str:
     return f"nullif(trim({col}), '')"
 
@@ -76,7 +83,7 @@ def stage(con: duckdb.DuckDBPyConnection, m: Mapping, s: Sniffed, *, now: object
     area_default = city_settings().tourism_area
     kept = [f"c{i + 1}" for i in range(len(header)) if i not in m.dropped]
     not_empty = " OR ".join(f"{_clean(c)} IS NOT NULL" for c in kept) or "false"
-    con.execute("CREATE OR REPLACE TEMP TABLE ing_columns (col_idx INTEGER, indicator VARCHAR, period DATE)")
+    _columns(con, [], [], [])
     parts: list[str] = []
     if kind == "long":
         parts.append(
@@ -91,7 +98,7 @@ def stage(con: duckdb.DuckDBPyConnection, m: Mapping, s: Sniffed, *, now: object
     elif kind == "wide":
         fixed = {m.fields.get(f) for f in ("period", "area", "unit", "source")} | set(m.dropped)
         cols = [i for i, h in enumerate(header) if i not in fixed and h.strip()]
-        con.executemany("INSERT INTO ing_columns VALUES (?, ?, NULL)", [(i + 1, header[i]) for i in cols])
+        _columns(con, [i + 1 for i in cols], [header[i] for i in cols], [None] * len(cols))
         for i in cols:
             parts.append(
                 f"""SELECT rowid AS rn, {i + 1} AS col_idx, NULL AS indicator_raw, {_clean(m.col('area'))} AS area_raw,
@@ -103,11 +110,11 @@ def stage(con: duckdb.DuckDBPyConnection, m: Mapping, s: Sniffed, *, now: object
         months = _month_columns(con, header)
         area_idx = next(i for i in range(len(header)) if i not in months and i not in m.dropped)
         indicator = options.get("indicator") or _indicator_from_name(options.get("file_name", ""))
-        con.executemany("INSERT INTO ing_columns VALUES (?, ?, ?)",
-                        [(i + 1, indicator, p) for i, p in sorted(months.items())])
+        _columns(con, [i + 1 for i in sorted(months)], [indicator] * len(months), [months[i] for i in sorted(months)])
         for i in sorted(months):
             parts.append(
-                f"""SELECT rowid AS rn, {i + 1} AS col_idx, NULL AS indicator_raw, {_clean(f'c{area_idx + 1}')} AS area_raw,
+                f"""SELECT rowid AS rn, {i + 1} AS col_idx, NULL AS indicator_raw,
+                           {_clean(f'c{area_idx + 1}')} AS area_raw,
                            NULL AS period_raw, NULL::DATE AS period_col, {_clean(f'c{i + 1}')} AS value_raw,
                            NULL AS unit_raw, NULL AS source_raw
                     FROM ing_raw WHERE {not_empty}""")
