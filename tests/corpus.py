@@ -164,15 +164,15 @@ def tourism_bps(path: Path) -> Path:
 
 
 def tourism_quarter(path: Path) -> Path:
-    return _text(path, [["indicator", "area", "period", "value"], ["wisman_visits", "Provinsi Sumatera Utara", "2024-01",
-                                                                   "100"],
-                        ["wisman_visits", "Provinsi Sumatera Utara", "2024-01..2024-03", "300"]])
+    area = "Provinsi Sumatera Utara"
+    return _text(path, [["indicator", "area", "period", "value"], ["wisman_visits", area, "2024-01", "100"],
+                        ["wisman_visits", area, "2024-01..2024-03", "300"]])
 
 
 def tourism_conflict(path: Path) -> Path:
-    return _text(path, [["indicator", "area", "period", "value"], ["wisman_visits", "Provinsi Sumatera Utara", "2024-01",
-                                                                   "100"],
-                        ["wisman_visits", "Provinsi Sumatera Utara", "2024-01", "101"]])
+    area = "Provinsi Sumatera Utara"
+    return _text(path, [["indicator", "area", "period", "value"], ["wisman_visits", area, "2024-01", "100"],
+                        ["wisman_visits", area, "2024-01", "101"]])
 
 
 CASES = [
@@ -189,8 +189,8 @@ CASES = [
     Case("binary", "service_requests", binary, 1, error_code="not_text"),
     Case("missing_column", "service_requests", only([HEADER[:2] + HEADER[3:], ROWS[0][:2] + ROWS[0][3:]]), 1,
          error_code="missing_column"),
-    Case("bad_timestamp", "service_requests", with_row(1, "submitted_at", "31/02/2024 10:00"), 1, error_code="bad_timestamp",
-         error_line=3),
+    Case("bad_timestamp", "service_requests", with_row(1, "submitted_at", "31/02/2024 10:00"), 1,
+         error_code="bad_timestamp", error_line=3),
     Case("month_first", "service_requests", with_row(0, "submitted_at", "03/24/2024 10:00"), 1,
          error_code="bad_timestamp", error_line=2),
     Case("future_timestamp", "service_requests", with_row(3, "submitted_at", "2099-01-01 10:00:00"), 1,

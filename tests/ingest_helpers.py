@@ -30,7 +30,8 @@ def checksum(db: Path) -> tuple:
                       (SELECT sum(hash(request_id, service_code, kecamatan_code, channel, submitted_at, completed_at,
                                        status, lat, lon, load_id)) FROM fct_service_requests),
                       (SELECT count(*) FROM fct_tourism_monthly),
-                      (SELECT sum(hash(indicator, area, period, value, unit, source, load_id)) FROM fct_tourism_monthly),
+                      (SELECT sum(hash(indicator, area, period, value, unit, source, load_id))
+                       FROM fct_tourism_monthly),
                       (SELECT count(*) FROM undo_service_requests), (SELECT count(*) FROM rejects)"""
         ).fetchone()
     finally:

@@ -7,8 +7,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests import ingest_helpers
 from tests.corpus import CASES, NAME, NIK, write_case
-from tests.ingest_helpers import all_text, checksum, copy_db, ingest_base, run_load  # noqa: F401
+from tests.ingest_helpers import all_text, checksum, copy_db, run_load
+
+ingest_base = ingest_helpers.ingest_base  # the shared fixture
 
 KEYS = {"status", "load_id", "rows_read", "rows_loaded", "rows_rejected", "errors", "warnings", "dropped_columns"}
 

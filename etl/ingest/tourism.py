@@ -189,8 +189,8 @@ def stage(con: duckdb.DuckDBPyConnection, m: Mapping, s: Sniffed, *, now: object
                CASE WHEN rn = first_rn THEN last_rn ELSE first_rn END
         FROM keyed WHERE variants > 1
         UNION ALL
-        SELECT rn, col_idx, 'period', 'already_loaded', indicator || ' / ' || area || ' / ' || strftime(period, '%Y-%m'),
-               NULL
+        SELECT rn, col_idx, 'period', 'already_loaded',
+               indicator || ' / ' || area || ' / ' || strftime(period, '%Y-%m'), NULL
         FROM keyed
         WHERE $append AND (indicator, area, period) IN (SELECT (indicator, area, period) FROM fct_tourism_monthly)
         """,
