@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 import tomllib
 from collections.abc import Callable, Mapping
@@ -13,7 +14,7 @@ from typing import Any
 
 from kpi import fmt
 
-CONFIG_PATH = Path(__file__).resolve().parent.parent / "data" / "kiosk.toml"
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "data" / "kiosk.toml"
 VIEWS = ("overview", "services", "map", "tourism")
 THEMES = ("dark", "light")
 LANGS = ("id", "en")
@@ -124,8 +125,14 @@ def _load(path: Path, mtime_ns: int) -> Settings:
     return parse_settings(tomllib.loads(path.read_text(encoding="utf-8")))
 
 
-def load_settings(path: Path = CONFIG_PATH) -> Settings:
+def config_path() -> Path:
+    """PANTAU_KIOSK names another kiosk.toml (e.g. one per site); default data/kiosk.toml."""
+    return Path(os.environ.get("PANTAU_KIOSK") or DEFAULT_CONFIG)
+
+
+def load_settings(path: Path | None = None) -> Settings:
     """kiosk.toml, re-read when the file changes (screens pick up an edited playlist at their next refresh)."""
+    path = path or config_path()
     if not path.is_file():
         return Settings(defaults=Screen(), playlists={})
     return _load(path, path.stat().st_mtime_ns)

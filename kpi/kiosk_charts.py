@@ -179,7 +179,8 @@ def kecamatan_deck(frame: pd.DataFrame, theme: str, lat: float, lon: float, zoom
                         get_fill_color="colour", stroked=True, get_line_color=_rgb(p["bg"], 255),
                         line_width_min_pixels=2, pickable=False)
     view = pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom + MAP_ZOOM_BOOST, pitch=0, bearing=0)
-    return pdk.Deck(layers=[circles], initial_view_state=view, map_style=None, map_provider=None, tooltip=False)
+    return pdk.Deck(layers=[circles], initial_view_state=view, views=[pdk.View(type="MapView", controller=False)],
+                    map_style=None, map_provider=None, tooltip=False)
 
 
 def map_legend_html(lang: str, theme: str, min_count: int) -> str:
