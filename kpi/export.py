@@ -28,8 +28,12 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv(df: pd.DataFrame) -> bytes:
-    """UTF-8 CSV with a BOM, so Excel opens Indonesian text correctly."""
-    return safe_frame(df).to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 CSV with a BOM, so Excel opens Indonesian text correctly.
+
+    CRLF line ends, as Excel writes them, also make the csv writer quote any cell holding a bare CR: unquoted, Excel
+    would start a new row at the CR, and a cell like 'x<CR>=1+2' would put a live formula in that row.
+    """
+    return safe_frame(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_xlsx(df: pd.DataFrame, sheet: str = "data") -> bytes:
