@@ -23,6 +23,28 @@ READ_CONFIG = {
 }
 
 
+# Applied after the file is attached: attaching is itself file access, and the configuration lock must come last.
+_AFTER_ATTACH = ("enable_external_access", "lock_configuration")
+
+
+def _open_locked(path: Path) -> duckdb.DuckDBPyConnection:
+    """A private in-memory instance with the file attached read-only, then locked down.
+
+    Not duckdb.connect(path): within one process that returns the instance already open on the same path, which
+    still holds the file a load has since replaced, so the app would never see a new load until restarted.
+    """
+    con = duckdb.connect(":memory:", config={k: v for k, v in READ_CONFIG.items() if k not in _AFTER_ATTACH})
+    try:
+        con.execute("ATTACH ? AS pantau (READ_ONLY)", [str(path)])
+        con.execute("USE pantau")
+        for key in _AFTER_ATTACH:
+            con.execute(f"SET {key} = {str(READ_CONFIG[key]).lower()}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 class DataUnavailable(RuntimeError):
     """The database file is missing or cannot be opened."""
 
@@ -52,7 +74,7 @@ class Reader:
         with self._lock:
             if self._con is None or version != self._version:
                 try:
-                    con = duckdb.connect(str(self.path), read_only=True, config=READ_CONFIG)
+                    con = _open_locked(self.path)
                 except duckdb.Error as exc:
                     raise DataUnavailable(f"{self.path}: {type(exc).__name__}") from exc
                 old, self._con, self._version = self._con, con, version
@@ -61,9 +83,14 @@ class Reader:
                     del old
             return self._con
 
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = self._connection().cursor()
+        cur.execute("USE pantau")  # the default catalog is per connection; a cursor starts at the in-memory one
+        return cur
+
     def df(self, sql: str, params: dict[str, Any] | list[Any] | None = None) -> pd.DataFrame:
         """Run one parameterised query; values are always bound, never formatted into `sql`."""
-        cur = self._connection().cursor()
+        cur = self._cursor()
         try:
             return cur.execute(sql, params or {}).df()
         except duckdb.Error as exc:
@@ -72,7 +99,7 @@ class Reader:
             cur.close()
 
     def one(self, sql: str, params: dict[str, Any] | list[Any] | None = None) -> tuple[Any, ...]:
-        cur = self._connection().cursor()
+        cur = self._cursor()
         try:
             row = cur.execute(sql, params or {}).fetchone()
             return tuple(row) if row is not None else ()

@@ -74,7 +74,8 @@ def test_reader_settings_are_the_locked_ones(sample_db: Path) -> None:
     assert got == {"enable_external_access": "false", "autoinstall_known_extensions": "false",
                    "autoload_known_extensions": "false", "lock_configuration": "true",
                    "allow_community_extensions": got.get("allow_community_extensions"),
-                   "allow_unsigned_extensions": "false", "access_mode": "read_only"}
+                   "allow_unsigned_extensions": "false", "access_mode": got.get("access_mode")}
+    assert r.one("SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()") == (True,)
     assert READ_CONFIG["lock_configuration"] is True
 
 
