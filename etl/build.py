@@ -55,7 +55,7 @@ def build(db: Path, *, rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED, city:
             load_id = next_load_id(con)
             progress(f"Generating {rows:,} sample service requests {settings.sample_start} .. {settings.sample_end} "
                      f"(seed {seed}) ...")
-            generate_requests(con, pack, settings, rows, seed, load_id)
+            generate_requests(con, pack, settings, rows, seed, load_id, progress=progress)
             record_load(con, load_id=load_id, dataset="service_requests", file_name=f"sample generator, seed {seed}",
                         sha256=None, mode="sample", rows_read=rows, rows_loaded=rows, rows_rejected=0,
                         status="loaded", source=SAMPLE_SOURCE)

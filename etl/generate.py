@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import math
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -24,6 +26,8 @@ SAMPLE_SOURCE = "sample"
 TOURISM_SOURCE_PREFIX = "sample: "
 # sample_points.csv keeps a +/-0.001 degree box around each grid point inside the kecamatan; stay within it
 POINT_JITTER_DEGREES = 0.0008
+# Rows generated and sorted per statement: bounds the memory a build needs whatever --rows is.
+CHUNK_ROWS = 500_000
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ REQUESTS_SQL = """
 WITH base AS (
     SELECT d.day, d.ch1, d.ch2, d.ch3, unnest(range(d.n)) AS j, d.first_i
     FROM gen_days AS d
+    WHERE d.day BETWEEN $chunk_from AND $chunk_to
 ), u AS (
     -- independent uniforms in [0, 1) from a hash of (row, stream, seed): deterministic and parallel-safe
     SELECT day, ch1, ch2, ch3, first_i + j AS i,
@@ -107,13 +112,15 @@ WITH base AS (
            hash(first_i + j, 11, $seed)::DOUBLE / 18446744073709551616.0 AS u_jitter
     FROM base
 ), picked AS (
-    SELECT u.*, k.kecamatan_code, k.n_points, k.slow AS k_slow,
+    -- the kecamatan / service whose cumulative share interval holds the uniform (an inverse-CDF pick); a CASE
+    -- over the interval bounds streams, where an ASOF join would sort every row first
+    SELECT u.*, k.kecamatan_code, k.first_point, k.n_points, k.slow AS k_slow,
            s.service_code, s.median_before, s.median_after, s.sigma,
            CASE WHEN u_ch < ch1 THEN 'loket_kecamatan' WHEN u_ch < ch2 THEN 'mpp'
                 WHEN u_ch < ch3 THEN 'online' ELSE 'jemput_bola' END AS channel
     FROM u
-    ASOF JOIN gen_kecamatan AS k ON u.u_kec >= k.cum_lo
-    ASOF JOIN gen_services AS s ON u.u_svc >= s.cum_lo
+    JOIN gen_kecamatan AS k ON k.idx = {kecamatan_pick}
+    JOIN gen_services AS s ON s.idx = {service_pick}
 ), timed AS (
     SELECT *,
            -- submitted: counters 08:00-16:00 WIB with a morning peak; online any time 06:00-23:00
@@ -146,7 +153,8 @@ WITH base AS (
            u_out > 1 - (0.045 + 0.5 * exp(-date_diff('day', day, $as_of::DATE) / 12.0)) AS stalled
     FROM hours
 )
-SELECT printf('%s-%s-%08d', $prefix, strftime(day, '%Y'), i) AS request_id,
+SELECT $prefix || '-' || strftime(day, '%Y') || '-'
+         || CASE WHEN i < 100000000 THEN lpad(i::VARCHAR, 8, '0') ELSE i::VARCHAR END AS request_id,
        service_code, finished.kecamatan_code, channel, submitted_at,
        CASE WHEN stalled OR done_at > $as_of THEN NULL ELSE done_at END AS completed_at,
        CASE WHEN stalled OR done_at > $as_of THEN (CASE WHEN u_status < 0.6 THEN 'in_progress' ELSE 'open' END)
@@ -156,15 +164,39 @@ SELECT printf('%s-%s-%08d', $prefix, strftime(day, '%Y'), i) AS request_id,
        round(p.lon + (u_jitter - 0.5) * 2 * $jitter, 6) AS lon,
        $load_id::BIGINT AS load_id
 FROM finished
-JOIN gen_points AS p ON p.kecamatan_code = finished.kecamatan_code
-                     AND p.idx = least(CAST(floor(u_r * finished.n_points) AS BIGINT), finished.n_points - 1)
-ORDER BY submitted_at
+JOIN gen_points AS p
+  ON p.idx = finished.first_point + least(CAST(floor(u_r * finished.n_points) AS BIGINT), finished.n_points - 1)
+ORDER BY submitted_at, i
 """
 
 
+def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """Insert many small rows in one statement (one bound list per column; executemany runs a statement per row).
+
+    `table` is a name from this module, never input.
+    """
+    if not rows:
+        return
+    columns = list(zip(*rows, strict=True))
+    select = ", ".join(f"unnest($c{i})" for i in range(len(columns)))
+    con.execute(f"INSERT INTO {table} SELECT {select}", {f"c{i}": list(c) for i, c in enumerate(columns)})
+
+
+def _pick_case(column: str, param_prefix: str, n: int) -> str:
+    """`CASE` giving the index of the last interval whose lower bound (bound parameter) is <= `column`.
+
+    `column` and `param_prefix` come from this module only; the bounds themselves are bound as parameters.
+    """
+    whens = " ".join(f"WHEN {column} >= ${param_prefix}{i} THEN {i}" for i in range(n - 1, 0, -1))
+    return f"CASE {whens} ELSE 0 END" if n > 1 else "0"
+
+
 def stage_generator_tables(con: duckdb.DuckDBPyConnection, pack: Path, window: SampleWindow, rows: int,
-                           seed: int) -> None:
-    """Small driver tables (days, kecamatan and service weights) the generator SQL joins to."""
+                           seed: int) -> dict[str, float]:
+    """Small driver tables (days, kecamatan and service weights) the generator SQL joins to.
+
+    Returns the interval lower bounds (`kec<i>`, `svc<i>`) the generator's inverse-CDF picks bind as parameters.
+    """
     days = day_weights(pack, window)
     counts = _apportion(rows, [w for _, w, *_ in days])
     first = 0
@@ -174,7 +206,7 @@ def stage_generator_tables(con: duckdb.DuckDBPyConnection, pack: Path, window: S
         first += n
     con.execute("CREATE OR REPLACE TEMP TABLE gen_days (day DATE, n BIGINT, first_i BIGINT, ch1 DOUBLE, ch2 DOUBLE, "
                 "ch3 DOUBLE)")
-    con.executemany("INSERT INTO gen_days VALUES (?, ?, ?, ?, ?, ?)", day_rows)
+    _insert_rows(con, "gen_days", day_rows)
 
     kec = _read_csv(pack / "kecamatan.csv")
     points: dict[str, list[tuple[float, float]]] = {}
@@ -183,47 +215,82 @@ def stage_generator_tables(con: duckdb.DuckDBPyConnection, pack: Path, window: S
     total_pop = sum(float(k["population"]) for k in kec)
     rng = random.Random(seed)
     cum = 0.0
+    bounds: dict[str, float] = {}
     kec_rows, point_rows = [], []
-    for k in kec:
+    for i, k in enumerate(kec):
         code = k["kecamatan_code"]
         # Without grid points for a kecamatan, fall back to its centroid (jittered within the grid margin).
         pts = points.get(code) or [(float(k["lat"]), float(k["lon"]))]
-        point_rows += [(code, i, lat, lon) for i, (lat, lon) in enumerate(pts)]
-        kec_rows.append((code, cum, len(pts), round(rng.uniform(0.8, 1.35), 3)))
+        kec_rows.append((i, code, cum, len(point_rows), len(pts), round(rng.uniform(0.8, 1.35), 3)))
+        point_rows += [(len(point_rows) + j, lat, lon) for j, (lat, lon) in enumerate(pts)]
+        bounds[f"kec{i}"] = cum
         cum += float(k["population"]) / total_pop
-    con.execute("CREATE OR REPLACE TEMP TABLE gen_kecamatan (kecamatan_code VARCHAR, cum_lo DOUBLE, n_points BIGINT, "
-                "slow DOUBLE)")
-    con.executemany("INSERT INTO gen_kecamatan VALUES (?, ?, ?, ?)", kec_rows)
-    con.execute("CREATE OR REPLACE TEMP TABLE gen_points (kecamatan_code VARCHAR, idx BIGINT, lat DOUBLE, lon DOUBLE)")
-    con.executemany("INSERT INTO gen_points VALUES (?, ?, ?, ?)", point_rows)
+    con.execute("CREATE OR REPLACE TEMP TABLE gen_kecamatan (idx BIGINT, kecamatan_code VARCHAR, cum_lo DOUBLE, "
+                "first_point BIGINT, n_points BIGINT, slow DOUBLE)")
+    _insert_rows(con, "gen_kecamatan", kec_rows)
+    con.execute("CREATE OR REPLACE TEMP TABLE gen_points (idx BIGINT, lat DOUBLE, lon DOUBLE)")
+    _insert_rows(con, "gen_points", point_rows)
 
     prof = _read_csv(pack / "sample_profile.csv")
     total_share = sum(float(p["share"]) for p in prof)
     cum = 0.0
     svc_rows = []
-    for p in prof:
-        svc_rows.append((p["service_code"], cum, float(p["median_hours_before"]), float(p["median_hours_after"]),
+    for i, p in enumerate(prof):
+        svc_rows.append((i, p["service_code"], cum, float(p["median_hours_before"]), float(p["median_hours_after"]),
                          float(p["sigma"])))
+        bounds[f"svc{i}"] = cum
         cum += float(p["share"]) / total_share
-    con.execute("CREATE OR REPLACE TEMP TABLE gen_services (service_code VARCHAR, cum_lo DOUBLE, "
+    con.execute("CREATE OR REPLACE TEMP TABLE gen_services (idx BIGINT, service_code VARCHAR, cum_lo DOUBLE, "
                 "median_before DOUBLE, median_after DOUBLE, sigma DOUBLE)")
-    con.executemany("INSERT INTO gen_services VALUES (?, ?, ?, ?, ?)", svc_rows)
+    _insert_rows(con, "gen_services", svc_rows)
+    return bounds
+
+
+def day_chunks(con: duckdb.DuckDBPyConnection, chunk_rows: int) -> list[tuple[date, date, int]]:
+    """Consecutive runs of days holding about `chunk_rows` requests each: (first day, last day, rows)."""
+    chunks: list[tuple[date, date, int]] = []
+    lo, n = None, 0
+    for day, count in con.execute("SELECT day, n FROM gen_days ORDER BY day").fetchall():
+        lo = lo or day
+        n += count
+        if n >= chunk_rows:
+            chunks.append((lo, day, n))
+            lo, n = None, 0
+    if lo is not None:
+        chunks.append((lo, day, n))
+    return chunks
 
 
 def generate_requests(con: duckdb.DuckDBPyConnection, pack: Path, settings: CitySettings, rows: int, seed: int,
-                      load_id: int) -> int:
-    """Insert `rows` sample requests into fct_service_requests; return the number inserted."""
+                      load_id: int, progress: Callable[[str], None] | None = None,
+                      chunk_rows: int = CHUNK_ROWS) -> int:
+    """Insert `rows` sample requests into fct_service_requests; return the number inserted.
+
+    Rows are generated a run of days at a time, each run sorted by submitted_at and appended, so the table ends up
+    ordered by time (zone maps prune date filters) while only one run is ever held for sorting. Every random number
+    is a hash of the request's global row number, so the rows do not depend on how the days are chunked.
+    """
     if rows <= 0:
         return 0
     window = SampleWindow.from_settings(settings)
-    stage_generator_tables(con, pack, window, rows, seed)
+    bounds = stage_generator_tables(con, pack, window, rows, seed)
+    n_kec = sum(1 for k in bounds if k.startswith("kec"))
+    n_svc = len(bounds) - n_kec
+    sql = (REQUESTS_SQL.replace("{kecamatan_pick}", _pick_case("u_kec", "kec", n_kec))
+           .replace("{service_pick}", _pick_case("u_svc", "svc", n_svc)))
     y, m = map(int, settings.integration_month.split("-"))
     prefix = "".join(ch for ch in settings.name.upper().split()[-1] if ch.isalpha())[:3] or "REQ"
-    con.execute(
-        f"INSERT INTO fct_service_requests {REQUESTS_SQL}",
-        {"seed": seed, "integration": date(y, m, 1), "as_of": window.as_of, "load_id": load_id, "prefix": prefix,
-         "jitter": POINT_JITTER_DEGREES},
-    )
+    params = {"seed": seed, "integration": date(y, m, 1), "as_of": window.as_of, "load_id": load_id,
+              "prefix": prefix, "jitter": POINT_JITTER_DEGREES}
+    params.update({k: v for k, v in bounds.items() if k not in ("kec0", "svc0")})  # index 0 is the CASE's ELSE
+    done, t0 = 0, time.perf_counter()
+    chunks = day_chunks(con, chunk_rows)
+    for lo, hi, n in chunks:
+        con.execute(f"INSERT INTO fct_service_requests {sql}", {**params, "chunk_from": lo, "chunk_to": hi})
+        done += n
+        if progress and len(chunks) > 1:
+            elapsed = time.perf_counter() - t0
+            progress(f"  {done:,} / {rows:,} rows (up to {hi.isoformat()}, {done / max(elapsed, 1e-9):,.0f} rows/s)")
     for t in ("gen_days", "gen_kecamatan", "gen_points", "gen_services"):
         con.execute(f"DROP TABLE {t}")
     return rows
@@ -306,8 +373,5 @@ def tourism_rows(pack: Path, settings: CitySettings, seed: int) -> list[tuple[st
 def generate_tourism(con: duckdb.DuckDBPyConnection, pack: Path, settings: CitySettings, seed: int,
                      load_id: int) -> int:
     rows = tourism_rows(pack, settings, seed)
-    con.executemany(
-        "INSERT INTO fct_tourism_monthly VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(*r, load_id) for r in rows],
-    )
+    _insert_rows(con, "fct_tourism_monthly", [(*r, load_id) for r in rows])
     return len(rows)

@@ -20,6 +20,9 @@ import duckdb
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 LOCK_WAIT_SECONDS = float(os.environ.get("PANTAU_LOCK_WAIT", "120"))
+# A writer's DuckDB buffer pool: larger sorts and joins spill to a directory beside the copy instead of growing the
+# process (DuckDB's default is 80% of RAM), so a 10-million-row build or load runs in bounded memory.
+WRITER_MEMORY_LIMIT = os.environ.get("PANTAU_WRITER_MEMORY", "1GB")
 
 
 class StoreBusy(RuntimeError):
@@ -58,6 +61,9 @@ def writer_lock(db: Path, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[N
 def _sweep_stale_copies(db: Path) -> None:
     # Only called while holding the writer lock, so any copy left is from a writer that died.
     for stale in db.parent.glob(f".{db.name}.*.tmp*"):
+        if stale.is_dir():  # a spill directory
+            shutil.rmtree(stale, ignore_errors=True)
+            continue
         with contextlib.suppress(FileNotFoundError):
             stale.unlink()
 
@@ -136,7 +142,8 @@ def write_transaction(db: Path, *, create: bool = False, wait_seconds: float = L
                 with contextlib.suppress(FileNotFoundError):
                     tmp.unlink()
                 raise
-        con = duckdb.connect(str(tmp))
+        con = duckdb.connect(str(tmp), config={"memory_limit": WRITER_MEMORY_LIMIT,
+                                               "temp_directory": str(tmp) + ".spill"})
         try:
             con.execute("SET preserve_insertion_order = true")
             if create:
@@ -156,4 +163,5 @@ def write_transaction(db: Path, *, create: bool = False, wait_seconds: float = L
             for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
+            shutil.rmtree(str(tmp) + ".spill", ignore_errors=True)
             raise

@@ -4,8 +4,9 @@ Definitions (stated again in data/README.md):
 - A period is WIB calendar dates from..to inclusive.
 - received    = requests with submitted_at in the period.
 - completed   = requests with completed_at in the period.
-- open_at_end = requests with submitted_at <= end and (completed_at is null or completed_at > end), end = to + 1 day 00:00.
-- processing hours = completed_at - submitted_at, over requests completed in the period.
+- open_at_end = requests with submitted_at < end and (completed_at is null or completed_at >= end), end = to + 1 day
+  00:00 (submitted by the end of the period and not completed by then).
+- processing hours = completed_at - submitted_at (to the microsecond), over requests completed in the period.
 - median_hours, p90_hours = continuous quantiles (linear interpolation, numpy's default percentile).
 - on_time_rate = share of requests completed in the period with processing hours <= the service's sla_hours.
 - service score = min(on_time_rate / target, 1.25) per service; service index = mean of the scores (1.0 = on target).
@@ -28,24 +29,43 @@ def _num(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
+def _backlog_params(f: Filters) -> dict[str, Any]:
+    """f.params() plus the bounds the open-backlog sum needs (computed here so DuckDB prunes on plain constants).
+
+    open_at_end = (received - completed) over whole months before date_to's month (mart_requests_monthly)
+                + (received - completed) from that month's first day to date_to (mart_requests_daily).
+    """
+    month_start = f.date_to.replace(day=1)
+    return {**f.params(), "month_start": month_start, "scan_from": min(f.date_from, month_start)}
+
+
 def summary(r: Reader, f: Filters) -> dict[str, Any]:
     """Headline KPIs for the filters: received, completed, open_at_end, median/p90 hours, on-time rate."""
     counts = r.one(
         f"""
-        SELECT coalesce(sum(received) FILTER (WHERE day BETWEEN $date_from AND $date_to), 0),
-               coalesce(sum(completed) FILTER (WHERE day BETWEEN $date_from AND $date_to), 0),
-               coalesce(sum(received) FILTER (WHERE day <= $date_to), 0)
-                 - coalesce(sum(completed) FILTER (WHERE day <= $date_to), 0)
-        FROM mart_requests_daily
-        WHERE day <= $date_to AND {where()}
+        WITH before_month AS (
+            SELECT coalesce(sum(received) - sum(completed), 0) AS net
+            FROM mart_requests_monthly
+            WHERE month < $month_start AND {where()}
+        ), days AS (
+            SELECT coalesce(sum(received) FILTER (WHERE day >= $date_from), 0) AS received,
+                   coalesce(sum(completed) FILTER (WHERE day >= $date_from), 0) AS completed,
+                   coalesce(sum(received - completed) FILTER (WHERE day >= $month_start), 0) AS net
+            FROM mart_requests_daily
+            WHERE day BETWEEN $scan_from AND $date_to AND {where()}
+        )
+        SELECT days.received, days.completed, before_month.net + days.net
+        FROM days, before_month
         """,
-        f.params(),
+        _backlog_params(f),
     )
+    # both quantiles from one pass over the values (two quantile_cont calls would collect them twice)
     times = r.one(
         f"""
-        SELECT quantile_cont(hours, 0.5), quantile_cont(hours, 0.9), avg(on_time::DOUBLE)
-        FROM mart_completions
-        WHERE {where("completed_day")}
+        SELECT qs[1], qs[2], on_time_rate
+        FROM (SELECT quantile_cont(hours, [0.5, 0.9]) AS qs, avg(on_time::DOUBLE) AS on_time_rate
+              FROM mart_completions
+              WHERE {where("completed_day")})
         """,
         f.params(),
     )
@@ -64,22 +84,28 @@ def by_kecamatan(r: Reader, f: Filters) -> pd.DataFrame:
     and received per 1,000 residents."""
     return r.df(
         f"""
-        WITH daily AS (
+        WITH before_month AS (
+            SELECT kecamatan_code, sum(received) - sum(completed) AS net
+            FROM mart_requests_monthly
+            WHERE month < $month_start AND {where()}
+            GROUP BY kecamatan_code
+        ), days AS (
             SELECT kecamatan_code,
-                   sum(received) FILTER (WHERE day BETWEEN $date_from AND $date_to) AS received,
-                   sum(completed) FILTER (WHERE day BETWEEN $date_from AND $date_to) AS completed,
-                   sum(received) - sum(completed) AS open_at_end
+                   sum(received) FILTER (WHERE day >= $date_from) AS received,
+                   sum(completed) FILTER (WHERE day >= $date_from) AS completed,
+                   sum(received - completed) FILTER (WHERE day >= $month_start) AS net
             FROM mart_requests_daily
-            WHERE day <= $date_to AND {where()}
+            WHERE day BETWEEN $scan_from AND $date_to AND {where()}
             GROUP BY kecamatan_code
+        ), daily AS (
+            SELECT kecamatan_code, d.received, d.completed, coalesce(b.net, 0) + coalesce(d.net, 0) AS open_at_end
+            FROM before_month AS b FULL OUTER JOIN days AS d USING (kecamatan_code)
         ), times AS (
-            SELECT kecamatan_code,
-                   quantile_cont(hours, 0.5) AS median_hours,
-                   quantile_cont(hours, 0.9) AS p90_hours,
-                   avg(on_time::DOUBLE) AS on_time_rate
-            FROM mart_completions
-            WHERE {where("completed_day")}
-            GROUP BY kecamatan_code
+            SELECT kecamatan_code, qs[1] AS median_hours, qs[2] AS p90_hours, on_time_rate
+            FROM (SELECT kecamatan_code, quantile_cont(hours, [0.5, 0.9]) AS qs, avg(on_time::DOUBLE) AS on_time_rate
+                  FROM mart_completions
+                  WHERE {where("completed_day")}
+                  GROUP BY kecamatan_code)
         )
         SELECT k.kecamatan_code, k.name, k.population, k.lat, k.lon,
                coalesce(d.received, 0)::BIGINT AS received,
@@ -93,7 +119,7 @@ def by_kecamatan(r: Reader, f: Filters) -> pd.DataFrame:
         WHERE len($kecamatan) = 0 OR list_contains($kecamatan, k.kecamatan_code)
         ORDER BY k.kecamatan_code
         """,
-        f.params(),
+        _backlog_params(f),
     )
 
 

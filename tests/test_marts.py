@@ -1,0 +1,172 @@
+"""Tier 1/2: the marts agree exactly with the raw facts, and the KPI functions reading them equal a computation from
+the definitions over raw rows (counts exact, hours within 1e-9); the chunked generator is chunking-independent."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from etl.config import city_dir, city_settings
+from etl.generate import generate_requests
+from etl.store import SQL_DIR
+from kpi import metrics
+from kpi.db import Reader
+from kpi.filters import Filters
+
+TOL = 1e-9
+EXACT_HOURS = "date_diff('microsecond', r.submitted_at, r.completed_at) / 3600e6"
+
+
+@pytest.fixture(scope="module")
+def con(sample_db: Path) -> duckdb.DuckDBPyConnection:
+    c = duckdb.connect(str(sample_db), read_only=True)
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def raw(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Raw requests with their SLA; processing hours in pandas from the timestamps themselves."""
+    frame = con.execute(
+        "SELECT r.*, s.sla_hours FROM fct_service_requests AS r JOIN dim_service AS s USING (service_code)").df()
+    frame["hours"] = (frame["completed_at"] - frame["submitted_at"]).dt.total_seconds() / 3600.0
+    return frame
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return int(con.execute(sql).fetchone()[0])
+
+
+def test_daily_mart_counts_equal_raw_facts(con: duckdb.DuckDBPyConnection) -> None:
+    diff = f"""
+        WITH raw AS (
+            SELECT day, kecamatan_code, service_code, channel, sum(rec)::BIGINT AS received,
+                   sum(com)::BIGINT AS completed, sum(ont)::BIGINT AS on_time, sum(h) AS hours_sum
+            FROM (SELECT CAST(submitted_at AS DATE) AS day, kecamatan_code, service_code, channel,
+                         1 AS rec, 0 AS com, 0 AS ont, 0.0 AS h FROM fct_service_requests
+                  UNION ALL
+                  SELECT CAST(r.completed_at AS DATE), r.kecamatan_code, r.service_code, r.channel, 0, 1,
+                         ({EXACT_HOURS} <= s.sla_hours)::INT, {EXACT_HOURS}
+                  FROM fct_service_requests AS r JOIN dim_service AS s USING (service_code)
+                  WHERE r.completed_at IS NOT NULL)
+            GROUP BY ALL
+        )
+        SELECT count(*)
+        FROM raw FULL OUTER JOIN mart_requests_daily AS m USING (day, kecamatan_code, service_code, channel)
+        WHERE m.received IS DISTINCT FROM raw.received OR m.completed IS DISTINCT FROM raw.completed
+           OR m.on_time IS DISTINCT FROM raw.on_time
+           OR abs(m.hours_sum - raw.hours_sum) > {TOL} * greatest(1, raw.hours_sum)
+           OR raw.day IS NULL OR m.day IS NULL
+    """
+    assert _scalar(con, diff) == 0
+    assert _scalar(con, "SELECT sum(received) FROM mart_requests_daily") == _scalar(
+        con, "SELECT count(*) FROM fct_service_requests")
+
+
+def test_monthly_mart_is_the_daily_mart_by_month(con: duckdb.DuckDBPyConnection) -> None:
+    diff = """
+        WITH d AS (SELECT date_trunc('month', day)::DATE AS month, kecamatan_code, service_code, channel,
+                          sum(received)::BIGINT AS received, sum(completed)::BIGINT AS completed,
+                          sum(on_time)::BIGINT AS on_time
+                   FROM mart_requests_daily GROUP BY ALL)
+        SELECT count(*)
+        FROM d FULL OUTER JOIN mart_requests_monthly AS m USING (month, kecamatan_code, service_code, channel)
+        WHERE m.received IS DISTINCT FROM d.received OR m.completed IS DISTINCT FROM d.completed
+           OR m.on_time IS DISTINCT FROM d.on_time
+    """
+    assert _scalar(con, diff) == 0
+
+
+def test_completions_mart_holds_every_exact_processing_time(con: duckdb.DuckDBPyConnection, raw: pd.DataFrame) -> None:
+    mart = con.execute("SELECT hours, on_time FROM mart_completions ORDER BY hours").df()
+    done = raw[raw["completed_at"].notna()].sort_values("hours")
+    assert len(mart) == len(done)
+    assert np.allclose(mart["hours"].to_numpy(), done["hours"].to_numpy(), rtol=0, atol=TOL)
+    # sub-second timestamps are kept: hours are not whole seconds (date_diff('second') would truncate them)
+    assert (done["hours"] * 3600 % 1 != 0).any()
+    assert int(mart["on_time"].sum()) == int((done["hours"] <= done["sla_hours"]).sum())
+
+
+@pytest.mark.parametrize(("table", "column"), [
+    ("fct_service_requests", "submitted_at"),
+    ("mart_requests_daily", "day"),
+    ("mart_requests_monthly", "month"),
+    ("mart_completions", "completed_day"),
+])
+def test_tables_are_stored_in_time_order(con: duckdb.DuckDBPyConnection, table: str, column: str) -> None:
+    # physical order = insertion order: zone maps can only skip row groups of a date filter if time is sorted
+    out_of_order = (f"SELECT count(*) FROM (SELECT {column} AS v, lag({column}) OVER () AS prev FROM {table}) "
+                    "WHERE v < prev")
+    assert _scalar(con, out_of_order) == 0
+
+
+def _expected_summary(raw: pd.DataFrame, f: Filters) -> dict:
+    start = datetime.combine(f.date_from, time())
+    end = datetime.combine(f.date_to + timedelta(days=1), time())
+    rows = raw[raw["kecamatan_code"].isin(f.kecamatan)] if f.kecamatan else raw
+    sub, comp = rows["submitted_at"], rows["completed_at"]
+    done = rows[(comp >= start) & (comp < end)]
+    hours = done["hours"].to_numpy()
+    return {
+        "received": int(((sub >= start) & (sub < end)).sum()),
+        "completed": len(done),
+        "open_at_end": int(((sub < end) & (comp.isna() | (comp >= end))).sum()),
+        "median_hours": float(np.percentile(hours, 50)) if len(hours) else None,
+        "p90_hours": float(np.percentile(hours, 90)) if len(hours) else None,
+        "on_time_rate": float((done["hours"] <= done["sla_hours"]).mean()) if len(hours) else None,
+    }
+
+
+def _assert_same(got: dict, want: dict) -> None:
+    for key in ("received", "completed", "open_at_end"):
+        assert got[key] == want[key], key
+    for key in ("median_hours", "p90_hours", "on_time_rate"):
+        if want[key] is None:
+            assert got[key] is None, key
+        else:
+            assert got[key] == pytest.approx(want[key], rel=0, abs=TOL), key
+
+
+PERIODS = [
+    Filters(date(2024, 1, 1), date(2024, 12, 31)),                       # a year
+    Filters(date(2023, 3, 10), date(2023, 4, 17)),                       # mid-month edges on both sides
+    Filters(date(2026, 10, 2), date(2026, 10, 31)),                      # the last 30 days of data
+    Filters(date(2018, 6, 1), date(2027, 3, 31)),                        # wider than the data on both sides
+    Filters(date(2021, 2, 1), date(2021, 2, 28), kecamatan=("12.71.11", "12.71.08")),
+    Filters(date(2020, 5, 17), date(2020, 5, 17), kecamatan=("12.71.15",)),  # one day, one kecamatan
+]
+
+
+@pytest.mark.parametrize("f", PERIODS, ids=lambda f: f"{f.date_from}..{f.date_to}{'+kec' if f.kecamatan else ''}")
+def test_summary_equals_the_definitions_over_raw_rows(sample_db: Path, raw: pd.DataFrame, f: Filters) -> None:
+    _assert_same(metrics.summary(Reader(sample_db), f), _expected_summary(raw, f))
+
+
+@pytest.mark.parametrize("f", PERIODS[:3], ids=lambda f: f"{f.date_from}..{f.date_to}")
+def test_by_kecamatan_equals_the_definitions_over_raw_rows(sample_db: Path, raw: pd.DataFrame, f: Filters) -> None:
+    frame = metrics.by_kecamatan(Reader(sample_db), f)
+    assert len(frame) == 21
+    for row in frame.to_dict("records"):
+        want = _expected_summary(raw, Filters(f.date_from, f.date_to, kecamatan=(row["kecamatan_code"],)))
+        got = {k: (None if pd.isna(v) else v) for k, v in row.items()}
+        _assert_same(got, want)
+
+
+def _generated(rows: int, chunk_rows: int, seed: int) -> pd.DataFrame:
+    con = duckdb.connect()
+    con.execute((SQL_DIR / "schema.sql").read_text(encoding="utf-8"))
+    generate_requests(con, city_dir(None), city_settings(None), rows, seed, 1, chunk_rows=chunk_rows)
+    return con.execute("SELECT * FROM fct_service_requests").df()
+
+
+def test_generator_output_does_not_depend_on_chunking() -> None:
+    whole = _generated(3000, 10**9, seed=7)
+    chunked = _generated(3000, 400, seed=7)
+    assert len(whole) == 3000
+    pd.testing.assert_frame_equal(whole, chunked)
+    assert not whole.equals(_generated(3000, 10**9, seed=8))
