@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from html import escape
+from urllib.parse import quote
 
 import altair as alt
 import pandas as pd
@@ -30,9 +31,9 @@ def _scaled(px: float) -> dict[str, str]:
 
 AXIS_FONT = _scaled(22)
 TITLE_FONT = _scaled(24)
-# The kiosk map is a flat view at the city's default zoom; circles up to 1.6 km in radius stay apart.
+# The kiosk map is a flat view at the city's default zoom; circles up to 1.3 km in radius mostly stay apart.
 MAP_ZOOM_BOOST = 0.0
-MAP_MAX_RADIUS_M = 1600.0
+MAP_MAX_RADIUS_M = 1300.0
 
 
 def palette(theme: str) -> dict[str, str]:
@@ -162,7 +163,7 @@ def _rgb(hex_colour: str, alpha: int = 235) -> list[int]:
 
 def kecamatan_deck(frame: pd.DataFrame, theme: str, lat: float, lon: float, zoom: float) -> pdk.Deck:
     """A circle per kecamatan seen from straight above: area = requests per 1,000 residents, colour = service index
-    band. No basemap (map_style=None), so nothing is fetched from the internet; no tooltips or picking on a kiosk."""
+    band. No basemap (offline_map_style), so nothing is fetched from the internet; no tooltips or picking on a kiosk."""
     p = palette(theme)
 
     def colour(index: float | None) -> list[int]:
@@ -171,7 +172,7 @@ def kecamatan_deck(frame: pd.DataFrame, theme: str, lat: float, lon: float, zoom
         return _rgb(p["good"] if index >= 1.0 else p["amber"] if index >= 0.9 else p["bad"])
 
     value = frame["received_per_1000"].fillna(0.0)
-    # Area proportional to the value; the largest circle has a 1.6 km radius, a suppressed one is a small grey dot.
+    # Area proportional to the value; the largest circle has a 1.3 km radius, a suppressed one is a small grey dot.
     radius = (value / max(float(value.max()), 1e-9)) ** 0.5 * MAP_MAX_RADIUS_M
     data = frame.assign(colour=frame["index"].map(colour), radius=radius.clip(lower=250.0))[
         ["name", "lat", "lon", "colour", "radius"]]
@@ -180,7 +181,17 @@ def kecamatan_deck(frame: pd.DataFrame, theme: str, lat: float, lon: float, zoom
                         line_width_min_pixels=2, pickable=False)
     view = pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom + MAP_ZOOM_BOOST, pitch=0, bearing=0)
     return pdk.Deck(layers=[circles], initial_view_state=view, views=[pdk.View(type="MapView", controller=False)],
-                    map_style=None, map_provider=None, tooltip=False)
+                    map_style=offline_map_style(theme), map_provider=None, tooltip=False)
+
+
+def offline_map_style(theme: str) -> str:
+    """A basemap style with no sources — just the screen's background colour — as a data: URL.
+
+    Streamlit's st.pydeck_chart replaces map_style=None with a CARTO basemap fetched from basemaps.cartocdn.com, and
+    expects a string; a data: URL naming no tiles, glyphs or sprites keeps the map entirely offline."""
+    style = {"version": 8, "sources": {}, "layers": [
+        {"id": "background", "type": "background", "paint": {"background-color": palette(theme)["bg"]}}]}
+    return "data:application/json;charset=utf-8," + quote(json.dumps(style, separators=(",", ":")))
 
 
 def map_legend_html(lang: str, theme: str, min_count: int) -> str:
@@ -243,8 +254,8 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 .k-empty {{ font-size: clamp(24px, 3vw, 160px); color: {p["muted"]}; padding-top: 20vh; text-align: center; }}
 /* The chart takes the height left under the header and numbers: fixed shares of the viewport, less when the
    staleness warning or the map legend take a line. */
-.st-key-kiosk_chart {{ height: 53vh !important; flex: none !important; }}
-.stMain:has(.k-warning) .st-key-kiosk_chart {{ height: 48vh !important; }}
+.st-key-kiosk_chart {{ height: 57vh !important; flex: none !important; }}
+.stMain:has(.k-warning) .st-key-kiosk_chart {{ height: 52vh !important; }}
 .st-key-kiosk_chart .stElementContainer, .st-key-kiosk_chart [data-testid="stFullScreenFrame"],
 .st-key-kiosk_chart [data-testid="stFullScreenFrame"] > div, .st-key-kiosk_chart [data-testid="stVegaLiteChart"],
 .st-key-kiosk_chart [data-testid="stDeckGlJsonChart"] {{ height: 100% !important; width: 100% !important; }}
@@ -259,19 +270,31 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 </style>"""
 
 
-def watchdog_html(reload_hours: float, lang: str) -> str:
+def watchdog_html(reload_hours: float, lang: str, theme: str = "dark") -> str:
     """Script for an unattended screen, run once per page load:
+    - adds Streamlit's embed options to the address (embed=true, the screen's theme, no loading screen), so every
+      later reload starts without the toolbar and in the right colours instead of flashing them until the page's
+      CSS arrives;
     - ticks the WIB clock every second (the server only redraws it with each view);
     - polls the server's /_stcore/health; once it was unreachable (restart, network drop) and answers again, or when
       Streamlit's connection-error dialog has stayed up, reloads the same URL — the URL carries the whole screen;
     - reloads every `reload_hours` so the tab's memory stays flat over weeks."""
-    settings = json.dumps({"reloadMs": int(reload_hours * 3_600_000), "locale": "id-ID" if lang == "id" else "en-GB"})
+    settings = json.dumps({"reloadMs": int(reload_hours * 3_600_000), "locale": "id-ID" if lang == "id" else "en-GB",
+                           "theme": "light" if theme == "light" else "dark"})
     return f"""<div id="k-watchdog"></div><script>
 (function () {{
   if (window.__pantauKiosk) return;
   window.__pantauKiosk = true;
   const cfg = {settings};
   const started = Date.now();
+  const url = new URL(window.location.href);
+  if (url.searchParams.get("embed") !== "true") {{
+    url.searchParams.set("embed", "true");
+    url.searchParams.delete("embed_options");
+    url.searchParams.append("embed_options", cfg.theme + "_theme");
+    url.searchParams.append("embed_options", "hide_loading_screen");
+    window.history.replaceState(window.history.state, "", url.toString());
+  }}
   const base = window.location.pathname.replace(/\\/kiosk\\/?$/, "/").replace(/\\/?$/, "/");
   const health = base + "_stcore/health";
   let down = false, errorSince = 0;

@@ -34,7 +34,7 @@ def latest_day(version: str) -> date | None:
 
 
 st.html(kiosk_charts.kiosk_css(theme))
-st.html(kiosk_charts.watchdog_html(settings.reload_hours, lang), unsafe_allow_javascript=True)
+st.html(kiosk_charts.watchdog_html(settings.reload_hours, lang, theme), unsafe_allow_javascript=True)
 st.session_state["kiosk_full_run"] = kiosk.now()
 
 
