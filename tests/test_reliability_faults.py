@@ -41,7 +41,7 @@ def _change_something(db: Path) -> None:
 
 # --- backup and restore ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("fmt", ["export", "copy"])
+@pytest.mark.parametrize("fmt", ["export", pytest.param("copy", marks=pytest.mark.slow)])
 def test_backup_restore_round_trip(live_db: Path, tmp_path: Path, fmt: str) -> None:
     original = fingerprint(live_db)
     out = etl("backup", "--db", str(live_db), "--to", str(tmp_path / "bk"), "--format", fmt)
@@ -79,7 +79,8 @@ def test_restore_into_a_new_place_and_from_a_plain_export(sample_db: Path, tmp_p
     assert "pre-restore" not in out.stdout  # nothing was replaced
 
 
-@pytest.mark.parametrize("damage", ["flipped_byte", "missing_file", "bad_manifest", "not_a_backup"])
+@pytest.mark.parametrize("damage", ["flipped_byte", *(pytest.param(d, marks=pytest.mark.slow)
+                                                     for d in ("missing_file", "bad_manifest", "not_a_backup"))])
 def test_restore_refuses_a_damaged_backup(live_db: Path, tmp_path: Path, damage: str) -> None:
     backup_dir = ops.backup(live_db, tmp_path / "bk")
     if damage == "flipped_byte":
@@ -131,7 +132,8 @@ def _damage(db: Path, kind: str) -> None:
         db.unlink()
 
 
-@pytest.mark.parametrize("kind", ["empty_file", "garbage_header", "truncated", "damaged_block", "missing"])
+@pytest.mark.parametrize("kind", ["garbage_header", "damaged_block", *(
+    pytest.param(k, marks=pytest.mark.slow) for k in ("empty_file", "truncated", "missing"))])
 def test_damaged_database_clear_message_intact_and_recoverable(live_db: Path, tmp_path: Path, kind: str) -> None:
     backup_dir = ops.backup(live_db, tmp_path / "bk")
     _damage(live_db, kind)
@@ -284,14 +286,14 @@ def test_a_program_holding_the_file_open_for_writing_is_named(live_db: Path) -> 
 
 def test_two_reader_processes_and_a_write_at_once(live_db: Path) -> None:
     code = ("import sys; from kpi.db import Reader; r = Reader(sys.argv[1]); "
-            "n = [r.one('SELECT count(*) FROM mart_requests_daily')[0] for _ in range(300)]; print(len(n))")
+            "n = [r.one('SELECT count(*) FROM mart_requests_daily')[0] for _ in range(50)]; print(len(n))")
     readers = [subprocess.Popen([sys.executable, "-c", code, str(live_db)], cwd=ROOT, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True) for _ in range(2)]
     _change_something(live_db)
     for proc in readers:
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
-        assert out.strip() == "300"
+        assert out.strip() == "50"
 
 
 def test_doctor_reports_leftovers_and_a_running_writer(live_db: Path) -> None:
