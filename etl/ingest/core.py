@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +27,18 @@ DATASETS = {"service_requests": requests, "tourism": tourism}
 LOAD_MEMORY = os.environ.get("PANTAU_LOAD_MEMORY", "1GB")
 CLOCK_SKEW = timedelta(minutes=10)  # a device clock a few minutes ahead is not a "future" timestamp
 _NIK = re.compile(r"\d{16}|\d\.\d+[eE]\+15")
+
+
+class _Ticker:
+    """Seconds per phase into result.timings (the benchmark reads them)."""
+
+    def __init__(self, res: LoadResult) -> None:
+        self.res, self.t = res, time.perf_counter()
+
+    def __call__(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.res.timings[phase] = round(self.res.timings.get(phase, 0.0) + now - self.t, 3)
+        self.t = now
 
 
 class _Rejected(Exception):
@@ -119,14 +132,14 @@ def _ragged_raw(raw: str, s: Sniffed, m: Mapping) -> str:
 
 
 def _collect(con: duckdb.DuckDBPyConnection, s: Sniffed, m: Mapping, module: Any, ragged: list[dict],
-             ragged_lines: dict[int, int], res: LoadResult) -> int:
+             ragged_lines: dict[int, int], res: LoadResult, limit: int = MAX_REPORTED_ERRORS) -> int:
     """Fill res.errors (first N in line order) and return the number of rejected records."""
     header = s.header
     rows = con.execute(
         f"""SELECT l.line, e.field, e.code, ing_clip(e.value), lo.line
             FROM ing_errors AS e LEFT JOIN ing_line_map AS l ON l.rn = e.rn
             LEFT JOIN ing_line_map AS lo ON lo.rn = e.other_rn
-            ORDER BY l.line NULLS LAST, e.rn, e.field LIMIT {MAX_REPORTED_ERRORS}"""
+            ORDER BY l.line NULLS LAST, e.rn, e.field LIMIT {int(limit)}"""
     ).fetchall()
     problems = [
         Problem(code, line, module.column_label(fld, m, header), {"value": value or "", "other_line": other or "?"})
@@ -136,7 +149,7 @@ def _collect(con: duckdb.DuckDBPyConnection, s: Sniffed, m: Mapping, module: Any
         problems.append(Problem("ragged_row", ragged_lines.get(r["byte"]), None,
                                 {"detail": r["kind"].lower()}))
     problems.sort(key=lambda p: (p.line is None, p.line or 0))
-    res.errors = problems[:MAX_REPORTED_ERRORS]
+    res.errors = problems[:limit]
     n_err, n_rows = con.execute("SELECT count(*), count(DISTINCT rn) FROM ing_errors").fetchone()
     res.error_total = int(n_err) + len(ragged)
     return int(n_rows) + len(ragged)
@@ -178,11 +191,14 @@ def _process(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, mod
              write_load_id: int | None, mapping: dict[str, str | None] | None, options: dict[str, Any]) -> None:
     """Read, map, validate and (when write_load_id is set and the file passes) write. Raises _Rejected."""
     con.execute(f"SET memory_limit = '{LOAD_MEMORY}'")
+    con.execute("SET enable_progress_bar = false")
+    tick = _Ticker(res)
     con.execute((SQL_DIR / "staging" / "000_macros.sql").read_text(encoding="utf-8"))
     try:
         nrows, ragged = read_raw(con, s)
     except FileRejected as exc:
         raise _Rejected([Problem(exc.code, values=dict(exc.values))]) from None
+    tick("read")
     m, warnings = _prepare_mapping(con, s, module, mapping)
     res.warnings += warnings
     res.mapping = {f: (s.header[i] if i is not None else None) for f, i in
@@ -195,6 +211,7 @@ def _process(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, mod
         raise _Rejected(missing)
     now = now_wib() + CLOCK_SKEW
     extra = module.stage(con, m, s, now=now, append=(mode == "append"), options=options)
+    tick("stage")
     res.warnings += extra.get("warnings", [])
     res.layout = extra.get("layout")
     res.date_order = extra.get("date_order")
@@ -203,7 +220,9 @@ def _process(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, mod
         raise _Rejected([Problem("header_only")])
     byte_lines = byte_to_line(s.path, [r["byte"] for r in ragged])
     _line_map(con, s, set(byte_lines.values()), nrows)
-    res.rows_rejected = _collect(con, s, m, module, ragged, byte_lines, res)
+    res.rows_rejected = _collect(con, s, m, module, ragged, byte_lines, res,
+                                 int(options.get("max_errors", MAX_REPORTED_ERRORS)))
+    tick("errors")
     if res.rows_rejected and not partial:
         res.status = "rejected"
         return
@@ -212,6 +231,7 @@ def _process(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, mod
         res.status = "validated" if (res.rows_loaded > 0 or not res.rows_rejected) else "rejected"
         return
     rows_loaded = module.write(con, write_load_id, mode)
+    tick("write")
     if rows_loaded == 0 and res.rows_rejected:
         res.status = "rejected"
         return
@@ -250,7 +270,9 @@ def load_file(db: Path, dataset: str, path: Path, *, mode: str | None = None, pa
                 _process(ro, s, res, module=module, mode=mode, partial=partial, write_load_id=None, mapping=mapping,
                          options=options)
                 return res
+        t_copy = time.perf_counter()
         with write_transaction(db, refresh=False) as con:
+            res.timings["copy"] = round(time.perf_counter() - t_copy, 3)
             previous = _already_loaded(con, dataset, s.sha256)  # another load may have won the race for the lock
             if previous is not None:
                 res.status, res.load_id = "unchanged", previous
@@ -263,7 +285,11 @@ def load_file(db: Path, dataset: str, path: Path, *, mode: str | None = None, pa
                 res.errors, res.error_total, res.status = exc.problems, len(exc.problems), "rejected"
             _audit(con, res, source)
             if res.status == "loaded" and module.REFRESH_MARTS:
+                t0 = time.perf_counter()
                 refresh_marts(con)
+                res.timings["marts"] = round(time.perf_counter() - t0, 3)
+            t_commit = time.perf_counter()
+        res.timings["commit"] = round(time.perf_counter() - t_commit, 3)
     except _Unchanged:
         pass
     except _Rejected as exc:

@@ -114,7 +114,8 @@ def stage(con: duckdb.DuckDBPyConnection, m: Mapping, s: Sniffed, *, now: object
     build_lookups(con)
     cols = {f: m.col(f) for f in REQUEST_FIELDS}
     kept = [f"c{i + 1}" for i in range(len(s.header)) if i not in m.dropped]
-    cols["not_empty"] = " OR ".join(f"nullif(trim({c}), '') IS NOT NULL" for c in kept) or "false"
+    # DuckDB reads an empty field as NULL, so one coalesce finds rows with any content (cheaper than trims)
+    cols["not_empty"] = f"coalesce({', '.join(kept)}) IS NOT NULL" if kept else "false"
     run_script(con, STAGING_SQL.read_text(encoding="utf-8").format(**cols), {"now": now, "append": append})
     rows_read, repeats = con.execute(
         "SELECT (SELECT count(*) FROM stg_service_requests), (SELECT count(*) FROM ing_repeats)").fetchone()
@@ -129,37 +130,36 @@ def stage(con: duckdb.DuckDBPyConnection, m: Mapping, s: Sniffed, *, now: object
 
 def write(con: duckdb.DuckDBPyConnection, load_id: int, mode: str) -> int:
     """Insert the valid rows; save before-images of rows replaced or updated so rollback can restore them."""
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE ing_good AS
-        SELECT request_id, service_code, kecamatan_code, channel, submitted_at, completed_at, status, lat, lon
-        FROM stg_service_requests
-        WHERE rn NOT IN (SELECT rn FROM ing_errors) AND rn NOT IN (SELECT rn FROM ing_repeats)
-        """
-    )
+    clean = con.execute("SELECT (SELECT count(*) FROM ing_errors) + (SELECT count(*) FROM ing_repeats)").fetchall()
+    # the common case (no bad rows) reads staging directly instead of materialising a filtered copy
+    good = ("stg_service_requests" if clean[0][0] == 0 else
+            "(SELECT * FROM stg_service_requests WHERE rn NOT IN (SELECT rn FROM ing_errors) "
+            "AND rn NOT IN (SELECT rn FROM ing_repeats))")
     if mode == "replace":
         con.execute("INSERT INTO undo_service_requests SELECT *, $id FROM fct_service_requests", {"id": load_id})
         con.execute("DELETE FROM fct_service_requests")
     elif mode == "upsert":
         con.execute(
-            """
+            f"""
             INSERT INTO undo_service_requests
-            SELECT f.*, $id FROM fct_service_requests AS f WHERE f.request_id IN (SELECT request_id FROM ing_good)
+            SELECT f.*, $id FROM fct_service_requests AS f WHERE f.request_id IN (SELECT request_id FROM {good})
             """,
             {"id": load_id},
         )
         if con.execute("SELECT count(*) FROM undo_service_requests WHERE undo_load_id = $id",
-                       {"id": load_id}).fetchone()[0]:
-            con.execute("DELETE FROM fct_service_requests WHERE request_id IN (SELECT request_id FROM ing_good)")
-    con.execute(
-        """
+                       {"id": load_id}).fetchall()[0][0]:
+            con.execute("DELETE FROM fct_service_requests WHERE request_id IN "
+                        "(SELECT request_id FROM undo_service_requests WHERE undo_load_id = $id)", {"id": load_id})
+    # file order is kept (extracts come in time order), so zone maps on submitted_at stay useful without a sort
+    n = con.execute(
+        f"""
         INSERT INTO fct_service_requests
         SELECT request_id, service_code, kecamatan_code, channel, submitted_at, completed_at, status, lat, lon, $id
-        FROM ing_good ORDER BY submitted_at
+        FROM {good}
         """,
         {"id": load_id},
-    )
-    return int(con.execute("SELECT count(*) FROM ing_good").fetchone()[0])
+    ).fetchall()[0][0]
+    return int(n)
 
 
 FIELDS = REQUEST_FIELDS

@@ -49,6 +49,7 @@ class LoadResult:
     mapping: dict[str, str | None] = field(default_factory=dict)
     mode: str | None = None
     sha256: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)   # seconds per phase
 
     @property
     def ok(self) -> bool:

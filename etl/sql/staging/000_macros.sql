@@ -7,9 +7,7 @@ CREATE OR REPLACE TEMP MACRO ing_ts_local(s) AS try_strptime(s, [
     '%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%d', '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y', '%d-%m-%Y %H:%M:%S',
     '%d-%m-%Y %H:%M', '%d-%m-%Y', '%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d.%m.%Y']);
 
-CREATE OR REPLACE TEMP MACRO ing_ts(s) AS coalesce(
-    -- the canonical form first: one cheap attempt for the common case
-    try_strptime(s, '%Y-%m-%d %H:%M:%S'),
+CREATE OR REPLACE TEMP MACRO ing_ts_any(s) AS
     CASE
         WHEN regexp_matches(s, '\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$') THEN
             ing_ts_local(trim(regexp_replace(s, '(Z|[+-]\d\d(:?\d\d)?)$', '')))
@@ -20,8 +18,10 @@ CREATE OR REPLACE TEMP MACRO ing_ts(s) AS coalesce(
                    + coalesce(TRY_CAST(regexp_extract(s, '[+-](\d\d)(:?(\d\d))?$', 3) AS INTEGER), 0)) END)
         WHEN regexp_matches(s, '^\d{5}(\.\d+)?$') THEN
             TIMESTAMP '1899-12-30' + to_microseconds(round(TRY_CAST(s AS DOUBLE) * 86400000000)::BIGINT)
-        ELSE ing_ts_local(trim(s))
-    END);
+        ELSE ing_ts_local(s)
+    END;
+-- the canonical form first: one cheap attempt for the common case, the rest only for values it did not parse
+CREATE OR REPLACE TEMP MACRO ing_ts(s) AS coalesce(try_strptime(s, '%Y-%m-%d %H:%M:%S'), ing_ts_any(trim(s)));
 
 -- ing_num(text) -> DOUBLE or NULL; decimal comma accepted ('3,5912'), thousands dots with it ('1.234,5').
 CREATE OR REPLACE TEMP MACRO ing_num(s) AS CASE

@@ -1,21 +1,30 @@
 -- stg_service_requests: one row per data record of an uploaded service-request file (rn = record order in the file).
--- Staging only renames, trims, casts (ing_ts: naive WIB; ing_num: decimal comma) and resolves names to codes through
+-- Staging only renames, casts (ing_ts: naive WIB; ing_num: decimal comma) and resolves names to codes through
 -- the ing_*_alias lookups. The braced names are column identifiers c1..cN (or NULL) chosen by etl/ingest/mapping.py.
 CREATE OR REPLACE TEMP TABLE stg_service_requests AS
 WITH src AS (
     SELECT rowid AS rn,
            nullif(trim({request_id}), '') AS request_id,
-           nullif(trim({service_code}), '') AS service_raw,
-           nullif(trim({kecamatan_code}), '') AS kecamatan_raw,
-           nullif(trim({channel}), '') AS channel_raw,
-           nullif(trim({submitted_at}), '') AS submitted_raw,
-           nullif(trim({completed_at}), '') AS completed_raw,
-           nullif(trim({status}), '') AS status_raw,
-           nullif(trim({lat}), '') AS lat_raw,
-           nullif(trim({lon}), '') AS lon_raw
+           {service_code}::VARCHAR AS service_raw,
+           {kecamatan_code}::VARCHAR AS kecamatan_raw,
+           {channel}::VARCHAR AS channel_raw,
+           {submitted_at}::VARCHAR AS submitted_raw,
+           {completed_at}::VARCHAR AS completed_raw,
+           {status}::VARCHAR AS status_raw,
+           {lat}::VARCHAR AS lat_raw,
+           {lon}::VARCHAR AS lon_raw
     FROM ing_raw
-    WHERE {not_empty}
+    WHERE {not_empty}  -- DuckDB reads empty fields as NULL; parsers below trim what they need
 )
+-- Names are resolved once per distinct value (a file has a few dozen), not once per row.
+, svc AS (SELECT v, a.code FROM (SELECT DISTINCT {service_code}::VARCHAR AS v FROM ing_raw) LEFT JOIN ing_service_alias AS a
+                                                                          ON a.key = ing_key(v))
+, kec AS (SELECT v, a.code FROM (SELECT DISTINCT {kecamatan_code}::VARCHAR AS v FROM ing_raw) LEFT JOIN ing_kecamatan_alias AS a
+                                                                            ON a.key = ing_key(v))
+, ch AS (SELECT v, a.code FROM (SELECT DISTINCT {channel}::VARCHAR AS v FROM ing_raw) LEFT JOIN ing_channel_alias AS a
+                                                                         ON a.key = ing_key(v))
+, st AS (SELECT v, a.code FROM (SELECT DISTINCT {status}::VARCHAR AS v FROM ing_raw) LEFT JOIN ing_status_alias AS a
+                                                                        ON a.key = ing_key(v))
 SELECT src.*,
        svc.code AS service_code,
        kec.code AS kecamatan_code,
@@ -27,10 +36,13 @@ SELECT src.*,
        ing_num(lat_raw) AS lat,
        ing_num(lon_raw) AS lon
 FROM src
-LEFT JOIN ing_service_alias AS svc ON svc.key = ing_key(src.service_raw)
-LEFT JOIN ing_kecamatan_alias AS kec ON kec.key = ing_key(src.kecamatan_raw)
-LEFT JOIN ing_channel_alias AS ch ON ch.key = ing_key(src.channel_raw)
-LEFT JOIN ing_status_alias AS st ON st.key = ing_key(src.status_raw);
+LEFT JOIN svc ON svc.v = src.service_raw
+LEFT JOIN kec ON kec.v = src.kecamatan_raw
+LEFT JOIN ch ON ch.v = src.channel_raw
+LEFT JOIN st ON st.v = src.status_raw;
+
+CREATE OR REPLACE TEMP TABLE ing_repeated_ids AS
+SELECT request_id FROM stg_service_requests WHERE request_id IS NOT NULL GROUP BY request_id HAVING count(*) > 1;
 
 -- ing_errors: one row per problem (rn, field, code, value, other_rn). Codes are messages in kpi/messages/ingest.toml.
 CREATE OR REPLACE TEMP TABLE ing_errors AS
@@ -39,9 +51,8 @@ WITH dup AS (
            count(DISTINCT hash(service_code, kecamatan_code, channel, submitted_at, completed_at, status, lat, lon,
                                service_raw, kecamatan_raw, channel_raw, submitted_raw, completed_raw)) AS variants
     FROM stg_service_requests
-    WHERE request_id IS NOT NULL
+    WHERE request_id IN (SELECT request_id FROM ing_repeated_ids)
     GROUP BY request_id
-    HAVING count(*) > 1
 )
 SELECT rn, 'request_id' AS field, 'missing_value' AS code, NULL AS value, NULL::BIGINT AS other_rn
 FROM stg_service_requests WHERE request_id IS NULL
@@ -89,8 +100,9 @@ SELECT s.rn, 'request_id', 'already_loaded', s.request_id, NULL
 FROM stg_service_requests AS s
 WHERE $append AND s.request_id IN (SELECT request_id FROM fct_service_requests);
 
+
 -- Exact repeats of a row: the first one stays, the rest are skipped (a warning, not an error).
 CREATE OR REPLACE TEMP TABLE ing_repeats AS
 SELECT rn FROM stg_service_requests
-WHERE request_id IN (SELECT request_id FROM stg_service_requests GROUP BY request_id HAVING count(*) > 1)
+WHERE request_id IN (SELECT request_id FROM ing_repeated_ids)
 QUALIFY row_number() OVER (PARTITION BY request_id ORDER BY rn) > 1;

@@ -1,0 +1,114 @@
+"""Benchmark: `python -m etl load` against DuckDB's bare CREATE TABLE AS read_csv on the same canonical CSV.
+
+    python benchmarks/ingest_bench.py --rows 1000000 [--repeat 3] [--dir /tmp/pantau-bench]
+
+Both run as child processes, side by side in one run, alternating; wall time and peak RSS (from wait4) per run;
+the table reports medians and the load/bare ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+BARE = ("import duckdb, sys; con = duckdb.connect(sys.argv[2]); "
+        "con.execute(\"CREATE TABLE t AS SELECT * FROM read_csv('\" + sys.argv[1] + \"')\"); con.close()")
+
+
+def make_csv(path: Path, rows: int) -> None:
+    """A canonical service-request extract: codes, ISO timestamps, ~90% completed, coordinates."""
+    con = duckdb.connect()
+    con.execute(f"""
+        COPY (
+            SELECT 'B-' || lpad(i::VARCHAR, 9, '0') AS request_id,
+                   (['KTP_EL','KK','AKTA_LAHIR','AKTA_MATI','PINDAH','DATANG','KIA','PBG','NIB','REKLAME',
+                     'LAPOR_INFO','LAPOR_ADUAN','LAPOR_LAPANGAN'])[1 + i % 13] AS service_code,
+                   '12.71.' || lpad((1 + (i * 7) % 21)::VARCHAR, 2, '0') AS kecamatan_code,
+                   (['loket_kecamatan','mpp','online','jemput_bola'])[1 + (i * 3) % 4] AS channel,
+                   strftime(TIMESTAMP '2019-01-01 08:00:00' + to_seconds((i * 211) % 220000000), '%Y-%m-%d %H:%M:%S')
+                       AS submitted_at,
+                   CASE WHEN i % 10 = 0 THEN NULL ELSE strftime(TIMESTAMP '2019-01-01 08:00:00'
+                       + to_seconds((i * 211) % 220000000 + 3600 + (i * 37) % 400000), '%Y-%m-%d %H:%M:%S') END
+                       AS completed_at,
+                   CASE WHEN i % 10 = 0 THEN 'open' ELSE 'completed' END AS status,
+                   round(3.50 + (i % 1000) / 5000.0, 6) AS lat,
+                   round(98.60 + (i % 777) / 5000.0, 6) AS lon
+            FROM range({rows}) AS t(i)
+            WHERE TIMESTAMP '2019-01-01 08:00:00' + to_seconds((i * 211) % 220000000 + 3600 + (i * 37) % 400000)
+                  < TIMESTAMP '2025-12-31'
+        ) TO '{path}' (HEADER)
+    """)
+    con.close()
+
+
+def run(cmd: list[str], env: dict | None = None) -> tuple[float, float, int]:
+    """(seconds, peak RSS MiB, exit code) of one child process."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, **(env or {})})
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        print(proc.stderr.read().decode()[-2000:], file=sys.stderr)
+    return seconds, usage.ru_maxrss / 1024, proc.returncode
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--dir", default="/tmp/pantau-ingest-bench")
+    args = ap.parse_args()
+    work = Path(args.dir)
+    work.mkdir(parents=True, exist_ok=True)
+    csv_path = work / f"requests_{args.rows}.csv"
+    if not csv_path.exists():
+        make_csv(csv_path, args.rows)
+    base = work / "base.duckdb"
+    if not base.exists():
+        from etl.build import build
+
+        build(base, rows=0, progress=lambda _m: None)
+    size_mb = csv_path.stat().st_size / 2**20
+    print(f"file: {csv_path} ({size_mb:,.0f} MiB, {args.rows:,} rows requested)")
+    bare_t, bare_m, load_t, load_m = [], [], [], []
+    for i in range(args.repeat):
+        bare_db = work / "bare.duckdb"
+        bare_db.unlink(missing_ok=True)
+        s, m, rc = run([sys.executable, "-c", BARE, str(csv_path), str(bare_db)])
+        assert rc == 0
+        bare_t.append(s)
+        bare_m.append(m)
+        db = work / "pantau.duckdb"
+        shutil.copyfile(base, db)
+        s, m, rc = run([sys.executable, "-m", "etl", "load", "service_requests", str(csv_path), "--db", str(db)])
+        assert rc == 0, "load failed"
+        load_t.append(s)
+        load_m.append(m)
+        print(f"run {i + 1}: bare {bare_t[-1]:.2f} s / {bare_m[-1]:.0f} MiB, "
+              f"etl load {load_t[-1]:.2f} s / {load_m[-1]:.0f} MiB")
+    con = duckdb.connect(str(work / "pantau.duckdb"), read_only=True)
+    loaded = con.execute("SELECT count(*) FROM fct_service_requests").fetchall()[0][0]
+    con.close()
+    bt, lt = statistics.median(bare_t), statistics.median(load_t)
+    print()
+    print("| rows | bare CTAS read_csv (s) | etl load (s) | ratio | bare peak RSS (MiB) | load peak RSS (MiB) |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    print(f"| {loaded:,} | {bt:.2f} | {lt:.2f} | {lt / bt:.2f} | {max(bare_m):.0f} | {max(load_m):.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
