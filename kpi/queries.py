@@ -105,7 +105,8 @@ def backlog_age(r: Reader, f: Filters) -> pd.DataFrame:
             SELECT date_diff('second', submitted_at, $date_to + INTERVAL 1 DAY) / 3600.0 AS age_hours, sla_hours
             FROM mart_open_spans
             WHERE submitted_at < $date_to + INTERVAL 1 DAY
-              AND (completed_at IS NULL OR completed_at >= $date_to + INTERVAL 1 DAY) AND {where()}
+              -- open_until = completed_at or +infinity: one plain comparison lets zone maps skip closed history
+              AND open_until >= $date_to + INTERVAL 1 DAY AND {where()}
         ), buckets(bucket, lo, hi, ord) AS (
             VALUES ('lt_1d', 0, 24, 1), ('d1_3', 24, 72, 2), ('d3_7', 72, 168, 3), ('gt_7d', 168, 1e12, 4)
         )
@@ -199,7 +200,9 @@ def request_density(r: Reader, f: Filters, cell_degrees: float = 0.004) -> pd.Da
         f"""
         SELECT round(lat / $cell) * $cell AS lat, round(lon / $cell) * $cell AS lon, count(*)::BIGINT AS requests
         FROM fct_service_requests
-        WHERE lat IS NOT NULL AND lon IS NOT NULL AND {where("CAST(submitted_at AS DATE)")}
+        -- a plain range on submitted_at (not a CAST of it) lets zone maps skip rows outside the period
+        WHERE submitted_at >= $date_from AND submitted_at < $date_to + INTERVAL 1 DAY
+          AND lat IS NOT NULL AND lon IS NOT NULL AND {where()}
         GROUP BY ALL ORDER BY requests DESC
         """,
         {**f.params(), "cell": cell_degrees},

@@ -33,4 +33,4 @@ SELECT day, kecamatan_code, service_code, channel,
        coalesce(on_time, 0)::BIGINT AS on_time,
        coalesce(hours_sum, 0)::DOUBLE AS hours_sum
 FROM received FULL OUTER JOIN completed USING (day, kecamatan_code, service_code, channel)
-ORDER BY day, kecamatan_code, service_code, channel;
+ORDER BY day;

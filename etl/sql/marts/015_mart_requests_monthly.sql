@@ -12,4 +12,4 @@ SELECT date_trunc('month', day)::DATE AS month, kecamatan_code, service_code, ch
        sum(hours_sum)::DOUBLE AS hours_sum
 FROM mart_requests_daily
 GROUP BY ALL
-ORDER BY month, kecamatan_code, service_code, channel;
+ORDER BY month;

@@ -1,0 +1,156 @@
+"""Benchmarks: every page with the big database — AppTest script runs (cold, warm, filter change) in one process,
+then a real `streamlit run` server visited by headless Chromium (time to rendered, server memory after all pages).
+
+    python benchmarks/bench_pages.py [--db /tmp/perf10m.duckdb] [--no-browser]
+
+AppTest method: one AppTest of dashboard.py (the real navigation), `switch_page` to each page file. Per page:
+cold = st.cache_data.clear() then one run (DuckDB connection kept, as on a running server); warm = median of three
+runs with the cache filled; filter change = a new period (?period=lastyear) and a kecamatan (?kecamatan=...), each a
+cache miss for that page's reads. The first run of the process (imports) is reported apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DEFAULT_DB, ROOT, load_now, machine, ms, rss_mib, save, timed
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+KECAMATAN = "12.71.11"  # Medan Johor
+
+
+def _pages() -> list[tuple[str, str, str]]:
+    """(key, file, url path) of every page that exists."""
+    from kpi.ui import PAGES
+
+    return [(p.key, p.file, p.url_path) for p in PAGES if (ROOT / p.file).exists()]
+
+
+def _run(at: Any) -> float:
+    seconds, _ = timed(at.run)
+    if at.exception:
+        raise RuntimeError(f"page raised: {[e.message for e in at.exception]}")
+    return seconds
+
+
+def apptest_pages(repeat: int = 3) -> dict[str, Any]:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
+    first = _run(at)  # imports, the reader, the default page
+    out: dict[str, Any] = {"first_run_ms": ms(first), "pages": {}}
+    for key, file, _ in _pages():
+        at.switch_page(file)
+        at.query_params.clear()
+        st.cache_data.clear()
+        cold = _run(at)
+        warm = statistics.median(_run(at) for _ in range(repeat))
+        at.query_params["period"] = "lastyear"
+        filter_period = _run(at)
+        del at.query_params["period"]
+        at.query_params["kecamatan"] = KECAMATAN
+        filter_kecamatan = _run(at)
+        at.query_params.clear()
+        row = {"cold_ms": ms(cold), "warm_ms": ms(warm), "filter_period_ms": ms(filter_period),
+               "filter_kecamatan_ms": ms(filter_kecamatan), "load": load_now()}
+        out["pages"][key] = row
+        print(f"  {key:<11} cold {row['cold_ms']:>7} ms  warm {row['warm_ms']:>6} ms  "
+              f"period {row['filter_period_ms']:>7} ms  kecamatan {row['filter_kecamatan_ms']:>7} ms  "
+              f"(load {row['load']})", flush=True)
+    out["process_rss_mib"] = round(rss_mib(), 1)
+    return out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db: str, port: int) -> tuple[subprocess.Popen, float]:
+    """`streamlit run dashboard.py`; returns the process and seconds until /_stcore/health says ok."""
+    env = {**os.environ, "PANTAU_DB": db}
+    cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+           "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/_stcore/health"
+    while time.perf_counter() - t0 < 60:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as resp:
+                if resp.read().decode().strip() == "ok":
+                    return proc, time.perf_counter() - t0
+        except OSError:
+            pass
+        time.sleep(0.01)
+    proc.kill()
+    raise RuntimeError("server did not become healthy in 60 s")
+
+
+def browser_pages(db: str) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    proc, health = start_server(db, port)
+    out: dict[str, Any] = {"health_s": round(health, 2), "pages": {}}
+    rendered = ("() => document.querySelectorAll('[data-testid=\"stMain\"] [data-testid=\"stElementContainer\"]')"
+                ".length > 2 && !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for query in ("", "?period=lastyear"):
+                for key, _, url_path in _pages():
+                    t0 = time.perf_counter()
+                    page.goto(f"http://127.0.0.1:{port}/{url_path}{query}")
+                    page.wait_for_function(rendered, timeout=120_000, polling=20)
+                    seconds = time.perf_counter() - t0
+                    out["pages"].setdefault(key, {})["rendered_ms" if not query else "rendered_lastyear_ms"] = ms(
+                        seconds)
+                    print(f"  {key:<11} {query or 'default':<16} rendered in {ms(seconds)} ms", flush=True)
+            browser.close()
+        time.sleep(1)
+        out["server_rss_after_all_pages_mib"] = round(rss_mib(proc.pid), 1)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", default=str(DEFAULT_DB))
+    ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--no-apptest", action="store_true")
+    ap.add_argument("--name", default="pages")
+    args = ap.parse_args()
+    os.environ["PANTAU_DB"] = args.db
+    os.chdir(ROOT)
+    result: dict[str, Any] = {"machine": machine(), "db": args.db}
+    print(f"# {result['machine']}")
+    if not args.no_apptest:
+        print("AppTest (one process):")
+        result["apptest"] = apptest_pages()
+    if not args.no_browser:
+        print("streamlit run + headless Chromium:")
+        result["browser"] = browser_pages(args.db)
+        print(f"  health {result['browser']['health_s']} s; server RSS after every page "
+              f"{result['browser']['server_rss_after_all_pages_mib']} MiB")
+    print(f"saved {save(args.name, result)}")
+
+
+if __name__ == "__main__":
+    main()
