@@ -10,7 +10,7 @@ from kpi import ui
 from kpi.db import DataUnavailable
 from kpi.i18n import t
 
-st.set_page_config(page_title="Pantau · Kota Medan", page_icon=":material/monitoring:", layout="wide")
+st.set_page_config(page_title="Pantau · Kota Medan", page_icon=ui.favicon(), layout="wide")
 lang = ui.lang()
 
 # First run on a new machine: no database yet, so generate the sample one (and say so while it takes seconds).

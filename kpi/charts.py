@@ -67,6 +67,11 @@ def unit_label(unit: str, lang: str) -> str:
         return unit
 
 
+def _rows_height(rows: int, extra: int, per_row: int = 24) -> int:
+    """Height for a chart with one band per row: every row label readable, plus room for axis and legend."""
+    return max(200, rows * per_row + extra)
+
+
 def _finish(chart: alt.TopLevelMixin, lang: str, height: int = 320) -> alt.TopLevelMixin:
     return (chart.properties(height=height)
             .configure(locale=LOCALES.get(lang, LOCALES["id"]), font="Source Sans Pro, sans-serif")
@@ -94,6 +99,10 @@ def _top_groups(df: pd.DataFrame, value: str, lang: str) -> tuple[pd.DataFrame, 
     out = df.assign(group=df["group"].where(df["group"].isin(keep), other))
     out = out.groupby(["period", "group"], as_index=False)[value].sum()
     order = keep + ([other] if len(totals) > MAX_GROUPS else [])
+    # Every group on every period (0 where nothing happened), or stacked areas bridge the gaps diagonally.
+    grid = pd.MultiIndex.from_product([sorted(out["period"].unique()), order], names=["period", "group"])
+    out = out.set_index(["period", "group"]).reindex(grid, fill_value=0).reset_index()
+    out["rank"] = out["group"].map({g: i for i, g in enumerate(order)})
     return out, order
 
 
@@ -108,7 +117,9 @@ def volume_chart(df: pd.DataFrame, measure: str, grain: str, split: str, lang: s
         y=alt.Y(f"{measure}:Q", stack="zero", title=t(f"chart.axis.{measure}", lang),
                 axis=alt.Axis(format=",d")),
         color=alt.Color("group:N", title=t(f"chart.split.{split}", lang),
-                        scale=alt.Scale(domain=order, range=palette), sort=order),
+                        scale=alt.Scale(domain=order, range=palette), sort=order,
+                        legend=alt.Legend(columns=4, labelLimit=220)),
+        order=alt.Order("rank:Q", sort="ascending"),
         tooltip=[alt.Tooltip("label:N", title=t(f"chart.axis.period_{grain}", lang)),
                  alt.Tooltip("group:N", title=t(f"chart.split.{split}", lang)),
                  alt.Tooltip("value_fmt:N", title=t(f"chart.axis.{measure}", lang))],
@@ -160,7 +171,7 @@ def age_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
     order = [t(f"chart.age.{b}", lang) for b in df["bucket"]]
     states = [t("chart.age_state.within", lang), t("chart.age_state.past_sla", lang)]
     chart = alt.Chart(long).mark_bar().encode(
-        y=alt.Y("bucket_label:N", sort=order, title=t("chart.axis.age", lang)),
+        y=alt.Y("bucket_label:N", sort=order, title=None),
         x=alt.X("requests:Q", stack="zero", title=t("chart.axis.open_requests", lang), axis=alt.Axis(format=",d")),
         color=alt.Color("state_label:N", title=None, scale=alt.Scale(domain=states, range=[OKABE_ITO[4], "#D55E00"])),
         order=alt.Order("state:N", sort="descending"),
@@ -168,7 +179,7 @@ def age_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
                  alt.Tooltip("state_label:N", title=t("chart.measure", lang)),
                  alt.Tooltip("value_fmt:N", title=t("chart.axis.open_requests", lang))],
     )
-    return _finish(chart, lang, height=200)
+    return _finish(chart, lang, height=_rows_height(len(order), extra=120, per_row=36))
 
 
 def quantile_boxplot(df: pd.DataFrame, lang: str) -> alt.Chart:
@@ -179,7 +190,7 @@ def quantile_boxplot(df: pd.DataFrame, lang: str) -> alt.Chart:
     data["n_fmt"] = data["completed"].map(lambda v: fmt.number(v, lang))
     order = data.sort_values("median")["service"].tolist()
     axis_x = alt.X("p10:Q", scale=alt.Scale(type="log"), title=t("chart.axis.hours_log", lang),
-                   axis=alt.Axis(format="~s"))
+                   axis=alt.Axis(format=",~r"))
     y = alt.Y("service:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
     tooltip = [alt.Tooltip("service:N", title=t("chart.service", lang)),
                alt.Tooltip("n_fmt:N", title=t("chart.axis.completed", lang)),
@@ -191,7 +202,7 @@ def quantile_boxplot(df: pd.DataFrame, lang: str) -> alt.Chart:
     box = base.mark_bar(size=14, color=OKABE_ITO[4]).encode(x="p25:Q", x2="p75:Q")
     median = base.mark_tick(color=TEXT, thickness=2.5, size=14).encode(x="median:Q")
     sla = base.mark_point(shape="diamond", filled=True, size=70, color="#D55E00").encode(x="sla_hours:Q")
-    return _finish(alt.layer(whisker, box, median, sla), lang, height=max(220, 28 * len(data)))
+    return _finish(alt.layer(whisker, box, median, sla), lang, height=_rows_height(len(data), extra=60))
 
 
 def time_trend_chart(df: pd.DataFrame, grain: str, lang: str) -> alt.Chart:
@@ -223,11 +234,12 @@ def on_time_chart(df: pd.DataFrame, target: float, lang: str) -> alt.Chart:
                                                  False: t("chart.at_target", lang)}),
     )
     states = [t("chart.at_target", lang), t("chart.below_target", lang)]
-    bars = alt.Chart(data).mark_bar(size=16).encode(
+    bars = alt.Chart(data).mark_bar().encode(
         y=alt.Y("service:N", sort="x", title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X("on_time_rate:Q", title=t("chart.axis.on_time_rate", lang), axis=alt.Axis(format=".0%"),
                 scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("below:N", title=None, scale=alt.Scale(domain=states, range=[OKABE_ITO[0], "#D55E00"])),
+        color=alt.Color("below:N", title=None, scale=alt.Scale(domain=states, range=[OKABE_ITO[0], "#D55E00"]),
+                        legend=alt.Legend(direction="vertical")),
         tooltip=[alt.Tooltip("service:N", title=t("chart.service", lang)),
                  alt.Tooltip("rate_fmt:N", title=t("chart.axis.on_time_rate", lang)),
                  alt.Tooltip("sla_fmt:N", title=t("chart.sla", lang)),
@@ -235,7 +247,7 @@ def on_time_chart(df: pd.DataFrame, target: float, lang: str) -> alt.Chart:
     )
     rule = alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(color=TEXT, strokeDash=[4, 3], size=2).encode(
         x="target:Q")
-    return _finish(alt.layer(bars, rule), lang, height=max(220, 26 * len(data)))
+    return _finish(alt.layer(bars, rule), lang, height=_rows_height(len(data), extra=90))
 
 
 def heatmap_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
@@ -246,7 +258,8 @@ def heatmap_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
         n_fmt=df["completed"].map(lambda v: fmt.number(v, lang)),
     )
     chart = alt.Chart(data).mark_rect(stroke="white", strokeWidth=0.5).encode(
-        x=alt.X("kecamatan:N", title=t("chart.kecamatan", lang), axis=alt.Axis(labelAngle=-45, labelLimit=160)),
+        x=alt.X("kecamatan:N", title=t("chart.kecamatan", lang),
+                axis=alt.Axis(labelAngle=-60, labelLimit=160, labelOverlap=False)),
         y=alt.Y("service:N", title=None, axis=alt.Axis(labelLimit=260)),
         color=alt.Color("on_time_rate:Q", title=t("chart.axis.on_time_rate", lang),
                         scale=alt.Scale(scheme="viridis", domain=[0.5, 1], clamp=True),
@@ -257,7 +270,7 @@ def heatmap_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
                  alt.Tooltip("median_fmt:N", title=t("chart.median_hours", lang)),
                  alt.Tooltip("n_fmt:N", title=t("chart.axis.completed", lang))],
     )
-    return _finish(chart, lang, height=max(260, 24 * df["service"].nunique()))
+    return _finish(chart, lang, height=_rows_height(df["service"].nunique(), extra=130))
 
 
 def index_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
@@ -267,7 +280,7 @@ def index_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
         index_fmt=df["index"].map(lambda v: fmt.number(v, lang, 2)),
     )
     states = [t(f"chart.status.{s}", lang) for s in STATUS_COLOURS]
-    bars = alt.Chart(data).mark_bar(size=14).encode(
+    bars = alt.Chart(data).mark_bar().encode(
         y=alt.Y("kecamatan:N", sort="-x", title=None, axis=alt.Axis(labelLimit=200)),
         x=alt.X("index:Q", title=t("chart.axis.index", lang), scale=alt.Scale(domain=[0, 1.25]),
                 axis=alt.Axis(format=".2f")),
@@ -279,7 +292,7 @@ def index_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
     )
     rules = alt.Chart(pd.DataFrame({"x": [INDEX_AMBER, INDEX_GREEN]})).mark_rule(
         color=TEXT, strokeDash=[4, 3]).encode(x="x:Q")
-    return _finish(alt.layer(bars, rules), lang, height=max(260, 20 * len(data)))
+    return _finish(alt.layer(bars, rules), lang, height=_rows_height(len(data), extra=110))
 
 
 def tourism_value_chart(df: pd.DataFrame, unit: str, lang: str) -> alt.Chart:

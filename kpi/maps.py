@@ -26,13 +26,14 @@ MAP_METRICS: dict[str, str] = {
 }
 
 
-def format_metric(metric: str, value: float | None, lang: str) -> str:
+def format_metric(metric: str, value: float | None, lang: str, fine: bool = False) -> str:
+    """The value as the tooltip and legend show it; `fine` adds a digit when classes are narrow."""
     if metric == "on_time_rate":
-        return fmt.percent(value, lang)
+        return fmt.percent(value, lang, 1)
     if metric == "median_hours":
         return fmt.hours(value, lang)
     if metric == "received_per_1000":
-        return fmt.number(value, lang, 1)
+        return fmt.number(value, lang, 2 if fine else 1)
     return fmt.number(value, lang)
 
 
@@ -57,8 +58,9 @@ def legend(df: pd.DataFrame, metric: str, lang: str) -> list[tuple[str, str]]:
     _, edges = classes(df[MAP_METRICS[metric]])
     if len(edges) < 3:
         return [(_hex(VIRIDIS_5[2]), format_metric(metric, edges[0], lang))] if edges else []
+    fine = (edges[1] - edges[0]) < 0.5
     return [(_hex(VIRIDIS_5[i]),
-             f"{format_metric(metric, edges[i], lang)} – {format_metric(metric, edges[i + 1], lang)}")
+             f"{format_metric(metric, edges[i], lang, fine)} – {format_metric(metric, edges[i + 1], lang, fine)}")
             for i in range(len(VIRIDIS_5))]
 
 
@@ -70,7 +72,7 @@ def _styled(df: pd.DataFrame, metric: str, lang: str) -> pd.DataFrame:
     out["metric_label"] = t(f"map.metric.{metric}", lang)
     out["fill"] = cls.map(lambda c: [*VIRIDIS_5[c], 230] if c >= 0 else [200, 200, 200, 160])
     span = (df[col] - df[col].min()) / ((df[col].max() - df[col].min()) or 1)
-    out["radius"] = (450 + 900 * span.fillna(0) ** 0.5).round(0)
+    out["radius"] = (350 + 650 * span.fillna(0) ** 0.5).round(0)
     return out
 
 
@@ -115,8 +117,8 @@ def kecamatan_deck(df: pd.DataFrame, metric: str, lang: str, view: dict[str, flo
         dens["alpha"] = (40 + 170 * (dens["requests"] / top).clip(upper=1)).round(0)
         dens["colour"] = dens["alpha"].map(lambda a: [*DENSITY_COLOUR, int(a)])
         layers.append(pdk.Layer("ScatterplotLayer", id="density", data=dens[["lat", "lon", "colour"]],
-                                get_position=["lon", "lat"], get_fill_color="colour", get_radius=200,
-                                radius_units="meters", pickable=False))
+                                get_position="[lon, lat]", get_fill_color="colour", get_radius=200,
+                                pickable=False))
     if boundaries is not None:
         matched = match_boundaries(boundaries, df)
         rows = styled.set_index("kecamatan_code")
@@ -138,10 +140,14 @@ def kecamatan_deck(df: pd.DataFrame, metric: str, lang: str, view: dict[str, flo
         layers.append(pdk.Layer("ScatterplotLayer", id="kecamatan",
                                 data=styled[["kecamatan_code", "name", "lat", "lon", "value_fmt", "metric_label",
                                              "fill", "radius"]],
-                                get_position=["lon", "lat"], get_fill_color="fill", get_radius="radius",
-                                radius_units="meters", stroked=True, get_line_color=[255, 255, 255, 255],
+                                get_position="[lon, lat]", get_fill_color="fill", get_radius="radius",
+                                stroked=True, get_line_color=[255, 255, 255, 255],
                                 line_width_min_pixels=1.5, pickable=True, auto_highlight=True))
     tooltip = {"html": "<b>{name}</b><br/>{metric_label}: {value_fmt}",
                "style": {"backgroundColor": "#1A1F2B", "color": "#FFFFFF", "fontSize": "13px"}}
+    if map_style is None:
+        # No basemap at all. Streamlit reads an explicit map_style=None as "pick a CARTO style from the CDN", so the
+        # style is left unset: with no map provider pydeck then writes a placeholder that Streamlit drops.
+        return pdk.Deck(layers=layers, initial_view_state=pdk.ViewState(**view), map_provider=None, tooltip=tooltip)
     return pdk.Deck(layers=layers, initial_view_state=pdk.ViewState(**view), map_style=map_style,
-                    map_provider=None if map_style is None else "carto", tooltip=tooltip)
+                    map_provider="carto", tooltip=tooltip)

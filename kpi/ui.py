@@ -43,17 +43,34 @@ class PageSpec:
     icon: str
 
 
+# URL paths differ from the file names on purpose: with a pages/ folder present Streamlit also registers every
+# pages/<name>.py under /<name> and, for a fresh browser session, would run such a file alone instead of dashboard.py.
 PAGES = (
     PageSpec("overview", "pages/overview.py", "ringkasan", ":material/dashboard:"),
     PageSpec("throughput", "pages/throughput.py", "layanan", ":material/stacked_line_chart:"),
     PageSpec("processing", "pages/processing.py", "waktu-proses", ":material/timer:"),
     PageSpec("map", "pages/map.py", "peta", ":material/map:"),
     PageSpec("tourism", "pages/tourism.py", "pariwisata", ":material/flight_land:"),
-    PageSpec("data", "pages/data.py", "data", ":material/table_view:"),
+    PageSpec("data", "pages/data.py", "tentang-data", ":material/table_view:"),
     # Written separately; listed only when the file exists.
     PageSpec("upload", "pages/upload.py", "unggah", ":material/upload_file:"),
     PageSpec("kiosk", "pages/kiosk.py", "kiosk", ":material/tv:"),
 )
+
+
+STATUS_BADGE = {"green": "green", "amber": "orange", "red": "red"}
+ICONS = {spec.key: spec.icon for spec in PAGES}
+
+
+def favicon() -> Any:
+    """A small civic-blue tile drawn in code: an emoji or Material icon favicon would be fetched from a CDN."""
+    from PIL import Image, ImageDraw
+
+    tile = Image.new("RGB", (32, 32), (11, 79, 138))
+    draw = ImageDraw.Draw(tile)
+    for box in ((8, 6, 12, 26), (8, 6, 22, 10), (8, 15, 22, 19), (20, 6, 24, 19)):  # a white "P"
+        draw.rectangle(box, fill=(255, 255, 255))
+    return tile
 
 
 # --- language -----------------------------------------------------------------------------------------------------
@@ -236,8 +253,9 @@ def pages(language: str) -> dict[str, st.Page]:
         path = ROOT / spec.file
         if not path.is_file():
             continue
-        out[spec.key] = st.Page(path, title=t(f"nav.{spec.key}", language), icon=spec.icon,
-                                url_path=spec.url_path, default=spec.key == "overview")
+        # No page icon: Streamlit would fetch a Material icon from Google as the favicon (the app works offline).
+        out[spec.key] = st.Page(path, title=t(f"nav.{spec.key}", language), url_path=spec.url_path,
+                                default=spec.key == "overview")
     return out
 
 
@@ -257,7 +275,7 @@ def sidebar_navigation(all_pages: dict[str, st.Page], current_key: str, language
     for key, page in all_pages.items():
         if key == "kiosk":
             continue
-        st.sidebar.page_link(page, label=t(f"nav.{key}", language), icon=page.icon,
+        st.sidebar.page_link(page, label=t(f"nav.{key}", language), icon=ICONS[key],
                              query_params={k: v for k, v in params.items() if k == "lang"} if key == "upload"
                              else params, disabled=key == current_key)
 
@@ -301,10 +319,10 @@ def page_header(page: str, language: str, f: Filters | None = None, *, compare: 
 
 def downloads(df: pd.DataFrame, name: str, page: str, language: str) -> None:
     """CSV and XLSX of exactly the data behind a chart (text cells neutralised against spreadsheet formulas)."""
-    c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button(t("app.download_csv", language), export.to_csv(df), file_name=f"pantau_{name}.csv",
+    row = st.container(horizontal=True, horizontal_alignment="left", gap="small")
+    row.download_button(t("app.download_csv", language), export.to_csv(df), file_name=f"pantau_{name}.csv",
                        mime="text/csv", key=f"{page}_{name}_csv", icon=":material/download:", on_click="ignore")
-    c2.download_button(t("app.download_xlsx", language), export.to_xlsx(df, name), file_name=f"pantau_{name}.xlsx",
+    row.download_button(t("app.download_xlsx", language), export.to_xlsx(df, name), file_name=f"pantau_{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{page}_{name}_xlsx", icon=":material/download:", on_click="ignore")
 
@@ -314,7 +332,9 @@ def chart(spec: alt.TopLevelMixin, data: pd.DataFrame, name: str, page: str, lan
     if data.empty:
         st.info(t("app.empty", language))
         return
-    st.altair_chart(spec, width="stretch")
+    height = getattr(spec, "height", None)
+    # Streamlit sizes charts to a default height unless told; the builders size them to their rows.
+    st.altair_chart(spec, width="stretch", height=height if isinstance(height, int) else "content")
     downloads(data, name, page, language)
 
 
@@ -417,7 +437,8 @@ def headline_delta(key: str, now: float | None, before: float | None, language: 
 
 def headline(now: dict[str, Any], before: dict[str, Any], language: str) -> None:
     """Six st.metric tiles (metrics.summary now vs the previous period of equal length)."""
-    for col, (key, colour) in zip(st.columns(len(HEADLINE)), HEADLINE, strict=True):
+    cols = [*st.columns(3), *st.columns(3)]
+    for col, (key, colour) in zip(cols, HEADLINE, strict=True):
         col.metric(t(f"overview.kpi.{key}", language), headline_value(key, now[key], language),
                    headline_delta(key, now[key], before[key], language), delta_color=colour, border=True,
                    help=t(f"overview.help.{key}", language))

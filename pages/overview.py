@@ -19,8 +19,8 @@ index = ui.read(queries.kecamatan_index, f)
 status = charts.index_status(index["city"])
 left, right = st.columns([1, 2])
 left.metric(t("overview.index_city", lang), fmt.number(index["city"], lang, 2), border=True)
-status_text = t(f"chart.status.{status or 'none'}", lang)
-left.markdown(f"**{t('overview.status', lang)}: {status_text}**")
+left.badge(t(f"chart.status.{status or 'none'}", lang), color=ui.STATUS_BADGE.get(status, "gray"),
+           icon=":material/flag:")
 left.caption(t("overview.index_explain", lang, target=fmt.percent(index["target"], lang, 0),
                green=fmt.number(charts.INDEX_GREEN, lang, 1), amber=fmt.number(charts.INDEX_AMBER, lang, 1)))
 with right:

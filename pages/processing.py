@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpi import charts, metrics, queries, ui
+from kpi import charts, fmt, metrics, queries, ui
 from kpi.i18n import t
 
 PAGE = "processing"
@@ -26,6 +26,7 @@ with left:
 with right:
     target = ui.read(metrics.target_on_time_rate)
     st.subheader(t("processing.on_time_title", lang))
+    st.caption(t("processing.on_time_explain", lang, target=fmt.percent(target, lang, 0)))
     on_time = ui.read(queries.on_time_by_service, f, lang)
     ui.chart(charts.on_time_chart(on_time, target, lang), on_time, "on_time_by_service", PAGE, lang)
 

@@ -27,7 +27,7 @@ volumes = ui.read(queries.volume_series, f, grain, split, lang)
 st.subheader(t("throughput.totals_title", lang))
 ui.chart(charts.received_completed_chart(volumes, grain, lang), volumes, "received_completed", PAGE, lang)
 
-st.subheader(t("throughput.split_title", lang, measure=t(f"chart.axis.{measure}", lang).lower(),
+st.subheader(t("throughput.split_title", lang, measure=t(f"chart.axis.{measure}", lang),
                split=t(f"chart.split.{split}", lang).lower()))
 ui.chart(charts.volume_chart(volumes, measure, grain, split, lang), volumes, f"volume_{split}", PAGE, lang)
 
