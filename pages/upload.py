@@ -12,7 +12,7 @@ from etl.config import db_path
 from etl.ingest import load_file, rollback
 from etl.ingest.auth import verify_password
 from etl.ingest.preview import history, preview, undoable
-from kpi import fmt
+from kpi import export, fmt
 from kpi.i18n import normalise_lang, t
 
 MAX_MB = 200
@@ -63,7 +63,7 @@ def report(result, label: str) -> None:
         errors = pd.DataFrame([{t("upload.line", lang): p.line, t("upload.column", lang): p.column,
                                 t("upload.reason", lang): p.reason(lang)} for p in result.errors])
         st.dataframe(errors.head(100), hide_index=True, width="stretch", key=f"upload_errors_{label}")
-        st.download_button(t("upload.errors_download", lang), errors.to_csv(index=False).encode("utf-8"),
+        st.download_button(t("upload.errors_download", lang), export.to_csv(errors),
                            file_name="pantau_errors.csv", mime="text/csv", key=f"upload_errors_csv_{label}")
     elif result.ok:
         st.success(t("upload.all_valid", lang))

@@ -227,3 +227,46 @@ def test_no_script_runs_and_no_personal_data_in_the_browser(server: str, tmp_pat
             browser.close()
     assert not dialogs, dialogs
     assert downloads > 0
+
+
+# --- roles: the public and kiosk views cannot reach upload, undo or raw exports --------------------------------
+
+def _upload_page(db: Path, monkeypatch: pytest.MonkeyPatch, secrets: dict | None) -> AppTest:
+    monkeypatch.setenv("PANTAU_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    for key, value in (secrets or {}).items():
+        at.secrets[key] = value
+    at.run()
+    at.switch_page("pages/upload.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _can_load_or_undo(at: AppTest) -> bool:
+    undo = [b for b in at.button if "undo" in (b.key or "").lower() or "rollback" in (b.key or "").lower()]
+    return bool(at.get("file_uploader")) or bool(undo)
+
+
+@pytest.mark.skipif(not (ROOT / "pages" / "upload.py").is_file(), reason="no upload page")
+def test_upload_needs_a_configured_sign_in(hostile_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from etl.ingest.auth import hash_password
+
+    at = _upload_page(hostile_db, monkeypatch, None)  # nothing configured: the page explains, accepts nothing
+    assert not _can_load_or_undo(at) and at.warning
+    at = _upload_page(hostile_db, monkeypatch, {"upload": {"password_hash": hash_password("correct horse battery")}})
+    assert not _can_load_or_undo(at)  # a sign-in form, nothing else
+    at.text_input(key="upload_password").input("wrong password 123")
+    at.get("form_submit_button")[0].click() if at.get("form_submit_button") else at.button[0].click()
+    at.run()
+    assert not _can_load_or_undo(at) and at.error
+    at.text_input(key="upload_password").input("correct horse battery")
+    at.get("form_submit_button")[0].click() if at.get("form_submit_button") else at.button[0].click()
+    at.run()
+    assert at.get("file_uploader")  # positive control: signed in, the uploader appears
+
+
+def test_kiosk_links_nowhere(hostile_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _run_page(hostile_db, "pages/kiosk.py", monkeypatch)
+    text = "\n".join(_texts(at._tree))
+    assert "unggah" not in text and "/upload" not in text
+    assert not at.get("page_link") and not at.get("download_button") and not _can_load_or_undo(at)

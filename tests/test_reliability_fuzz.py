@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from etl.ingest import LoadResult, load_file
@@ -85,6 +85,7 @@ def _check_one(db: Path, dataset: str, data: bytes, tmp: Path, name: str = "uplo
     finally:
         faulthandler.cancel_dump_traceback_later()
     assert isinstance(res, LoadResult) and res.status in STATUSES, res
+    event(f"{dataset}: {res.status}" + (f" ({res.errors[0].code})" if res.errors else ""))
     for problem in res.errors:  # a structured rejection: a code and a message in both languages
         assert problem.code and problem.reason("id") and problem.reason("en")
         assert "Traceback" not in problem.reason("en")
