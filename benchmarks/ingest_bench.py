@@ -9,6 +9,7 @@ the table reports medians and the load/bare ratio.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -52,12 +53,12 @@ def make_csv(path: Path, rows: int) -> None:
     con.close()
 
 
-def run(cmd: list[str], env: dict | None = None) -> tuple[float, float, int]:
-    """(seconds, peak RSS MiB, exit code) of one child process."""
+def run(cmd: list[str], out: Path | None = None) -> tuple[float, float, int]:
+    """(seconds, peak RSS MiB, exit code) of one child process; its stdout goes to `out`."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**os.environ, **(env or {})})
-    _pid, status, usage = os.wait4(proc.pid, 0)
+    with open(out or os.devnull, "wb") as sink:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=sink, stderr=subprocess.PIPE)
+        _pid, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
@@ -93,12 +94,14 @@ def main() -> int:
         bare_m.append(m)
         db = work / "pantau.duckdb"
         shutil.copyfile(base, db)
-        s, m, rc = run([sys.executable, "-m", "etl", "load", "service_requests", str(csv_path), "--db", str(db)])
+        s, m, rc = run([sys.executable, "-m", "etl", "load", "service_requests", str(csv_path), "--db", str(db),
+                        "--json"], out=work / "load.json")
         assert rc == 0, "load failed"
+        phases = json.loads((work / "load.json").read_text())["timings"]
         load_t.append(s)
         load_m.append(m)
         print(f"run {i + 1}: bare {bare_t[-1]:.2f} s / {bare_m[-1]:.0f} MiB, "
-              f"etl load {load_t[-1]:.2f} s / {load_m[-1]:.0f} MiB")
+              f"etl load {load_t[-1]:.2f} s / {load_m[-1]:.0f} MiB; phases {phases}")
     con = duckdb.connect(str(work / "pantau.duckdb"), read_only=True)
     loaded = con.execute("SELECT count(*) FROM fct_service_requests").fetchall()[0][0]
     con.close()

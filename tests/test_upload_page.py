@@ -1,0 +1,51 @@
+"""Upload page without a browser: sign-in gate (nothing configured, password) and the hash-password command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from etl.ingest.auth import hash_password, verify_password
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "upload.py")
+
+
+def test_without_sign_in_configured_the_page_explains_and_takes_no_file(app_env: Path) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert any("hash-password" in w.value for w in at.warning)
+    assert not at.get("file_uploader")
+    assert not at.text_input
+
+
+def test_password_gate(app_env: Path) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.secrets["upload"] = {"password_hash": hash_password("kata-sandi-uji-123")}
+    at.run()
+    assert not at.exception
+    at.text_input(key="upload_password").input("salah")  # inside a form: the value goes with the submit
+    at.button[0].click().run()
+    assert any("salah" in e.value.lower() for e in at.error)  # Indonesian by default
+    at.text_input(key="upload_password").input("kata-sandi-uji-123")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.radio(key="upload_dataset").value == "service_requests"
+    assert not at.warning
+
+
+def test_hash_password_command() -> None:
+    out = subprocess.run([sys.executable, "-m", "etl", "hash-password"], input="a-long-password\n", cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("password_hash"))
+    stored = line.split("=", 1)[1].strip().strip('"')
+    assert "[upload]" in out and verify_password("a-long-password", stored)
+    assert not verify_password("another-password", stored)
+    short = subprocess.run([sys.executable, "-m", "etl", "hash-password"], input="short\n", cwd=ROOT,
+                           capture_output=True, text=True)
+    assert short.returncode == 2
