@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 import tomllib
@@ -136,6 +137,16 @@ def load_settings(path: Path | None = None) -> Settings:
     if not path.is_file():
         return Settings(defaults=Screen(), playlists={})
     return _load(path, path.stat().st_mtime_ns)
+
+
+def safe_settings(path: Path | None = None) -> Settings:
+    """load_settings(), but a broken kiosk.toml is logged and the built-in defaults are used: a public screen keeps
+    showing something sensible rather than an error box while the file is being fixed."""
+    try:
+        return load_settings(path)
+    except (ValueError, OSError) as exc:
+        logging.getLogger(__name__).error("kiosk settings %s unusable, using defaults: %s", path or config_path(), exc)
+        return Settings(defaults=Screen(), playlists={})
 
 
 def parse_screen(params: Mapping[str, Any], settings: Settings) -> Screen:

@@ -12,7 +12,7 @@ from kpi.db import DataUnavailable, Reader
 from kpi.i18n import t
 
 st.set_page_config(page_title="Pantau", layout="wide", initial_sidebar_state="collapsed")
-settings = kiosk.load_settings()
+settings = kiosk.safe_settings()
 screen = kiosk.parse_screen(st.query_params.to_dict(), settings)
 lang, theme, min_count = screen.lang, screen.theme, settings.min_count
 

@@ -80,6 +80,7 @@ def test_settings_file_is_valid_and_checked(settings: kiosk.Settings, tmp_path: 
     bad.write_text('[playlists.hall]\nviews = ["nothing"]\n', encoding="utf-8")
     with pytest.raises(ValueError, match="views"):
         kiosk.load_settings(bad)
+    assert kiosk.safe_settings(bad) == kiosk.Settings(defaults=Screen(), playlists={})   # screens keep running
 
 
 # ---- clock, suppression, staleness, trends ------------------------------------------------------------------------
