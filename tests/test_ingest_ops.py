@@ -185,3 +185,12 @@ def test_reader_sees_the_new_load(ingest_base: Path, tmp_path: Path) -> None:
     f = _csv(tmp_path / "n.csv", "N-1,KK,12.71.01,online,2024-03-04 10:00:00,,open")
     assert main(["load", "service_requests", str(f), "--db", str(db)]) == 0
     assert reader.one("SELECT count(*) FROM service_requests")[0] == old + 1
+
+
+def test_partial_replace_with_no_valid_row_changes_nothing(ingest_base: Path, tmp_path: Path, capsys) -> None:
+    db = copy_db(ingest_base, tmp_path)
+    before = checksum(db)
+    bad = _csv(tmp_path / "bad.csv", "Z-1,KK,Medan Nowhere,online,2024-03-04 10:00:00,,open")
+    code, out = run_load(capsys, db, "service_requests", bad, "--mode", "replace", "--partial")
+    assert (code, out["status"], out["rows_loaded"]) == (1, "rejected", 0)
+    assert checksum(db)[:4] == before[:4]

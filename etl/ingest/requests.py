@@ -135,6 +135,8 @@ def write(con: duckdb.DuckDBPyConnection, load_id: int, mode: str) -> int:
     good = ("stg_service_requests" if clean[0][0] == 0 else
             "(SELECT * FROM stg_service_requests WHERE rn NOT IN (SELECT rn FROM ing_errors) "
             "AND rn NOT IN (SELECT rn FROM ing_repeats))")
+    if con.execute(f"SELECT count(*) FROM {good}").fetchall()[0][0] == 0:
+        return 0  # nothing valid: touch nothing (a replace must not empty the table)
     if mode == "replace":
         con.execute("INSERT INTO undo_service_requests SELECT *, $id FROM fct_service_requests", {"id": load_id})
         con.execute("DELETE FROM fct_service_requests")

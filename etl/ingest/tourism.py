@@ -225,6 +225,8 @@ def write(con: duckdb.DuckDBPyConnection, load_id: int, mode: str) -> int:
           AND (rn, col_idx) NOT IN (SELECT (rn, col_idx) FROM ing_repeats)
         """
     )
+    if con.execute("SELECT count(*) FROM ing_good").fetchall()[0][0] == 0:
+        return 0  # nothing valid: touch nothing (a replace must not empty the table)
     if mode == "replace":
         con.execute("INSERT INTO undo_tourism_monthly SELECT *, $id FROM fct_tourism_monthly", {"id": load_id})
         con.execute("DELETE FROM fct_tourism_monthly")
