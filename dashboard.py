@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from etl.build import build
@@ -13,6 +15,10 @@ from kpi.i18n import t
 st.set_page_config(page_title="Pantau · Kota Medan", page_icon=ui.favicon(), layout="wide")
 lang = ui.lang()
 
+# A deployment names its database (PANTAU_DB): a missing file there is an incident, never a reason to show sample data.
+if not db_path().exists() and os.environ.get("PANTAU_DB"):
+    st.error(t("ops.db_missing", lang, path=db_path()), icon=":material/database_off:")
+    st.stop()
 # First run on a new machine: no database yet, so generate the sample one (and say so while it takes seconds).
 if not db_path().exists():
     with st.status(t("app.building", lang), expanded=True) as status:

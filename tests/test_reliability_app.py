@@ -150,6 +150,15 @@ def test_damaged_database_at_start_up_is_a_clear_message(sample_db: Path, tmp_pa
     assert sha256(db) == before  # the app neither repaired nor replaced it: evidence intact for the operator
 
 
+def test_missing_database_at_start_up_is_not_replaced_by_sample_data(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "pantau.duckdb"
+    at = _run_page(db, "pages/overview.py", monkeypatch)
+    assert not at.exception
+    assert any("python -m etl restore" in e.value for e in at.error), [e.value for e in at.error]
+    assert not db.exists()  # a deployment's missing file is an incident: no sample data appears in its place
+
+
 # --- headless Chromium ---------------------------------------------------------------------------------------
 
 def _free_port() -> int:
