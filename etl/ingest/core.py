@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from etl.build import next_load_id, now_wib, record_load
 from etl.ingest import requests, tourism
@@ -104,6 +103,8 @@ def _line_map(con: duckdb.DuckDBPyConnection, s: Sniffed, ragged_lines: set[int]
                                                                UNION ALL SELECT other_rn FROM ing_errors)
                        WHERE rn IS NOT NULL""")
         return
+    import pandas as pd  # only needed when a file has errors: keeps start-up quick for clean loads
+
     lines = record_lines(s, ragged_lines)
     if len(lines) != nrows:  # our scan disagrees with DuckDB's record count: better no line than a wrong one
         lines = []
