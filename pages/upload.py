@@ -20,6 +20,11 @@ lang = normalise_lang(st.query_params.get("lang"))
 st.title(t("upload.title", lang))
 
 
+def plain(text: str) -> str:
+    """File content (column names, values) shown in a message: markdown characters escaped, so it stays text."""
+    return "".join("\\" + c if c in "\\`*_[]()<>#!|{}~$:" else c for c in str(text))
+
+
 def _secrets() -> dict:
     try:
         return {k: st.secrets[k] for k in ("auth", "upload") if k in st.secrets}
@@ -58,7 +63,7 @@ def report(result, label: str) -> None:
     c2.metric(t("upload.rows_valid", lang), fmt.number(max(result.rows_read - result.rows_rejected, 0), lang))
     c3.metric(t("upload.rows_invalid", lang), fmt.number(result.rows_rejected, lang))
     for w in result.warnings:
-        st.caption(w.reason(lang))
+        st.caption(plain(w.reason(lang)))
     if result.errors:
         errors = pd.DataFrame([{t("upload.line", lang): p.line, t("upload.column", lang): p.column,
                                 t("upload.reason", lang): p.reason(lang)} for p in result.errors])
@@ -86,14 +91,14 @@ if signed_in():
         pv = preview(path, dataset)
         st.subheader(t("upload.preview", lang))
         if pv.error:
-            st.error(f"{t('upload.file_error', lang)}: {t('ingest.error.' + pv.error, lang, **pv.error_values)}")
+            st.error(plain(f"{t('upload.file_error', lang)}: {t('ingest.error.' + pv.error, lang, **pv.error_values)}"))
         else:
             c1, c2, c3 = st.columns(3)
             c1.metric(t("upload.encoding", lang), pv.encoding)
             c2.metric(t("upload.delimiter", lang), pv.delimiter or "-")
             c3.metric(t("upload.date_order", lang), pv.date_order or "-", help=t("upload.date_order_value", lang))
             for column, why in pv.dropped.items():
-                st.info(t("upload.dropped", lang, column=column, reason=t(f"ingest.dropped.{why}", lang)))
+                st.info(t("upload.dropped", lang, column=plain(column), reason=t(f"ingest.dropped.{why}", lang)))
             st.dataframe(pv.rows, hide_index=True, width="stretch", key="upload_preview")
             st.markdown(f"**{t('upload.mapping', lang)}** — {t('upload.mapping_help', lang)}")
             choices = [c for c in pv.header if c not in pv.dropped]
