@@ -9,9 +9,11 @@ Every write works on a private copy of the database file and is swapped in with 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import shutil
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,6 +124,19 @@ def check_readable(db: Path) -> None:
         ) from exc
 
 
+_NO_ROOM = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+
+
+def _raise_if_no_room(exc: BaseException | None, db: Path) -> None:
+    """A full disk (or quota / file-size limit) becomes a StoreError that says so, instead of a traceback."""
+    no_room = (isinstance(exc, OSError) and exc.errno in _NO_ROOM) or (
+        isinstance(exc, duckdb.Error) and any(m in str(exc) for m in ("No space left", "File too large", "quota")))
+    if no_room:
+        raise StoreError(f"Not enough disk space to write {db.name} ({str(exc).splitlines()[0][:160]}). The database "
+                         f"is unchanged. A write needs room for one more copy of it: free some space in {db.parent} "
+                         "(python -m etl doctor shows how much).") from exc
+
+
 @contextlib.contextmanager
 def write_transaction(db: Path, *, create: bool = False, wait_seconds: float = LOCK_WAIT_SECONDS,
                       refresh: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -138,9 +153,10 @@ def write_transaction(db: Path, *, create: bool = False, wait_seconds: float = L
             check_readable(db)
             try:
                 shutil.copyfile(db, tmp)
-            except BaseException:  # e.g. a full disk: do not leave half a copy taking the space
+            except BaseException as exc:  # e.g. a full disk: do not leave half a copy taking the space
                 with contextlib.suppress(FileNotFoundError):
                     tmp.unlink()
+                _raise_if_no_room(exc, db)
                 raise
         con = duckdb.connect(str(tmp), config={"memory_limit": WRITER_MEMORY_LIMIT,
                                                "temp_directory": str(tmp) + ".spill"})
@@ -164,4 +180,5 @@ def write_transaction(db: Path, *, create: bool = False, wait_seconds: float = L
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
             shutil.rmtree(str(tmp) + ".spill", ignore_errors=True)
+            _raise_if_no_room(sys.exc_info()[1], db)
             raise

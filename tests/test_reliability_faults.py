@@ -213,7 +213,14 @@ def test_full_disk_via_file_size_limit(live_db: Path, tmp_path: Path) -> None:
     size = live_db.stat().st_size
     before = sha256(live_db)
     out = etl("build", "--db", str(live_db), "--force", "--rows", "200000", preexec_fn=_limit_file_size(size // 3))
-    assert out.returncode != 0
+    assert out.returncode == 1 and "Not enough disk space" in out.stderr and not has_traceback(out.stderr)
+    assert sha256(live_db) == before
+    csv = tmp_path / "extract.csv"
+    csv.write_text("request_id,service_code,kecamatan_code,channel,submitted_at\n"
+                   "FD-1,KK,12.71.05,online,2024-07-01 09:00\n", encoding="utf-8")
+    out = etl("load", "service_requests", str(csv), "--db", str(live_db), preexec_fn=_limit_file_size(size // 3))
+    assert out.returncode == 1 and "Not enough disk space" in out.stdout + out.stderr
+    assert not has_traceback(out.stderr)
     assert sha256(live_db) == before
     out = etl("backup", "--db", str(live_db), "--to", str(tmp_path / "bk"), "--format", "copy",
               preexec_fn=_limit_file_size(size // 3))
@@ -247,7 +254,7 @@ def test_full_disk_on_a_small_filesystem(sample_db: Path, small_tmpfs: Path) -> 
     original = fingerprint(db)
     doctor = etl("doctor", "--db", str(db))
     assert "BAD  disk" in doctor.stdout
-    with pytest.raises((OSError, duckdb.Error)):
+    with pytest.raises(StoreError, match="Not enough disk space"):
         _change_something(db)
     assert fingerprint(db) == original
     assert not list(small_tmpfs.glob(".pantau.duckdb.*.tmp*"))
