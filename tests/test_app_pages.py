@@ -1,0 +1,207 @@
+"""Tier 3: every dashboard page through streamlit.testing.v1.AppTest, in both languages, asserting on content."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kpi import fmt, metrics, queries, ui
+from kpi.db import Reader
+from kpi.filters import Filters
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["overview", "throughput", "processing", "map", "tourism", "data"]
+CHARTS = {"overview": 1, "throughput": 4, "processing": 4, "map": 0, "tourism": 2, "data": 0}
+# Words that belong to one language only: none may appear in the other language's view.
+ID_ONLY = ["Ringkasan", "Saring", "Periode", "Atur ulang", "Unduh", "Semua layanan", "Perubahan terbesar",
+           "Indeks layanan", "Tunggakan", "Permohonan", "Waktu proses", "Tepat waktu", "Pemulihan", "Kamus data",
+           "DATA CONTOH", "jam", "Bulan", "Minggu", "Tanggal", "dibanding", "Sumber", "baris"]
+EN_ONLY = ["Overview", "Filters", "Reset filters", "Download", "All services", "Biggest movers", "Service index",
+           "Backlog", "Requests", "Processing time", "On time", "Recovery", "Data dictionary", "SAMPLE DATA",
+           "hours", "Month", "Week", "Date", "compared", "Sources", "rows"]
+
+
+def run_page(page: str, **params: str | list[str]) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    for key, value in params.items():
+        at.query_params[key] = value
+    # A first run registers dashboard.py's pages; switching before it would address pages/<name>.py by its file name,
+    # which Streamlit's pages/ folder discovery runs alone, without dashboard.py.
+    at.run()
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.sidebar.get("page_link"), "dashboard.py ran and drew its navigation"
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Everything a visitor can read: text elements, widget labels and options, metric tiles, chart titles/axes."""
+    out: list[str] = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
+        out += [str(e.value) for e in at.get(kind)]
+    out += [e.proto.body for e in at.get("html")]
+    for m in at.metric:
+        out += [m.label, str(m.value), str(m.delta or "")]
+    for kind in ("selectbox", "multiselect", "radio"):
+        for w in at.get(kind):
+            out.append(w.label)
+            out += [str(o) for o in w.options]  # AppTest holds the labels as shown
+    out += [b.label for b in at.get("button")] + [b.proto.label for b in at.get("download_button")]
+    out += [b.proto.label for b in at.get("page_link")]
+    for chart in vega_specs(at):
+        out += chart_words(chart)
+    return "\n".join(out)
+
+
+def chart_words(node: object) -> list[str]:
+    """Titles of a Vega-Lite spec: chart, axes, legends and tooltips."""
+    out: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("title", "text") and isinstance(value, str):
+                out.append(value)
+            else:
+                out += chart_words(value)
+    elif isinstance(node, list):
+        for value in node:
+            out += chart_words(value)
+    return out
+
+
+def vega_specs(at: AppTest) -> list[dict]:
+    return [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
+
+
+def chart_rows(at: AppTest, index: int) -> list[dict]:
+    """The rows Streamlit ships with chart `index` (its datasets travel as Arrow, apart from the spec)."""
+    proto = at.get("vega_lite_chart")[index].proto
+    return [row for ds in proto.datasets for row in pa.ipc.open_stream(ds.data.data).read_pandas().to_dict("records")]
+
+
+def default_filters(db: Path) -> Filters:
+    _, latest = queries.data_bounds(Reader(db))
+    return Filters(latest - timedelta(days=29), latest)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_in_its_language_only(app_env: Path, page: str, lang: str) -> None:
+    at = run_page(page, lang=lang)
+    text = texts(at)
+    foreign = EN_ONLY if lang == "id" else ID_ONLY
+    left = [w for w in foreign if re.search(rf"\b{re.escape(w)}\b", text)]
+    assert not left, f"{page}/{lang}: words of the other language: {left}"
+    assert len(vega_specs(at)) == CHARTS[page]
+    assert at.get("download_button"), "every page offers its data for download"
+    _, latest = queries.data_bounds(Reader(app_env))
+    if page != "data":
+        assert fmt.day(latest, lang) in text  # "data up to …"
+    assert ("DATA CONTOH" if lang == "id" else "SAMPLE DATA") in text  # generated data is flagged
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_overview_figures_equal_the_kpi_layer(app_env: Path, lang: str) -> None:
+    # Long enough for kecamatan x service pairs to reach 20 completions in both periods of the small sample.
+    at = run_page("overview", lang=lang, period="custom", **{"from": "2023-01-01", "to": "2026-10-31"})
+    f = Filters(date(2023, 1, 1), date(2026, 10, 31))
+    now, before = metrics.summary(Reader(app_env), f), metrics.summary(Reader(app_env), f.previous())
+    shown = {m.label: (m.value, m.delta) for m in at.metric}
+    for key, _ in ui.HEADLINE:
+        label = ui.t(f"overview.kpi.{key}", lang)
+        assert shown[label] == (ui.headline_value(key, now[key], lang),
+                                ui.headline_delta(key, now[key], before[key], lang) or "")
+    index = metrics.service_index(Reader(app_env), f)
+    assert shown[ui.t("overview.index_city", lang)][0] == fmt.number(index["city"], lang, 2)
+    movers = "\n".join(str(e.value) for e in at.markdown)
+    assert (" di " if lang == "id" else " in ") in movers and "median" in movers
+
+
+def test_filters_in_the_url_are_applied(app_env: Path) -> None:
+    params = {"period": "custom", "from": "2026-09-01", "to": "2026-09-30", "kecamatan": ["12.71.11", "12.71.07"],
+              "service": "AKTA_LAHIR", "lang": "en"}
+    at = run_page("overview", **params)
+    f = Filters(date(2026, 9, 1), date(2026, 9, 30), kecamatan=("12.71.11", "12.71.07"), services=("AKTA_LAHIR",))
+    now = metrics.summary(Reader(app_env), f)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Requests received"] == fmt.number(now["received"], "en")
+    assert shown["On time"] == fmt.percent(now["on_time_rate"], "en")
+    assert at.selectbox(key="overview_period").value == "custom"
+    assert at.multiselect(key="overview_kecamatan").value == ["12.71.11", "12.71.07"]
+    assert at.multiselect(key="overview_service").value == ["AKTA_LAHIR"]
+    # The index chart lists only the two chosen kecamatan.
+    assert sorted(r["kecamatan"] for r in chart_rows(at, 0) if "kecamatan" in r) == ["Medan Johor", "Medan Tuntungan"]
+
+
+def test_unknown_values_in_the_url_are_ignored(app_env: Path) -> None:
+    at = run_page("throughput", period="'; DROP TABLE loads; --", kecamatan="99.99.99", grain="hour", lang="xx")
+    f = default_filters(app_env)
+    assert at.selectbox(key="throughput_period").value == "last30"
+    assert at.multiselect(key="throughput_kecamatan").value == []
+    assert at.radio(key="throughput_grain").value == "day"  # 30 days -> daily by default
+    past = "\n".join(str(e.value) for e in at.markdown)
+    assert fmt.number(metrics.summary(Reader(app_env), f)["open_at_end"], "id") in past
+
+
+def test_a_widget_change_is_written_to_the_url(app_env: Path) -> None:
+    at = run_page("throughput")
+    at.multiselect(key="throughput_service").set_value(["KK"]).run()
+    at.radio(key="throughput_grain").set_value("week").run()
+    assert at.query_params["service"] in ("KK", ["KK"]) and at.query_params["grain"] in ("week", ["week"])
+    groups = {r.get("group") for r in chart_rows(at, 1)}
+    assert "Kartu Keluarga" in groups and "KTP-el (KTP elektronik)" not in groups
+    at.button(key="throughput_reset").click().run()
+    assert "service" not in at.query_params and at.multiselect(key="throughput_service").value == []
+
+
+def _deck(at: AppTest) -> dict:
+    return json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+
+
+@pytest.mark.parametrize("metric", ["received_per_1000", "on_time_rate"])
+def test_map_holds_all_21_kecamatan(app_env: Path, metric: str) -> None:
+    deck = _deck(run_page("map", metric=metric, lang="en"))
+    layer = next(layer for layer in deck["layers"] if layer["id"] == "kecamatan")
+    assert layer["@@type"] == "ScatterplotLayer" and len(layer["data"]) == 21
+    assert {row["metric_label"] for row in layer["data"]} == {ui.t(f"map.metric.{metric}", "en")}
+    assert "cartocdn" not in json.dumps(deck)
+    tooltip = json.loads(run_page("map").get("deck_gl_json_chart")[0].proto.tooltip)
+    assert "{name}" in tooltip["html"] and "{value_fmt}" in tooltip["html"]
+
+
+def test_map_draws_a_choropleth_from_a_boundaries_file(app_env: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    kec = queries.kecamatan_map_frame(Reader(app_env), default_filters(app_env))
+    features = [{"type": "Feature", "properties": {"kode_kemendagri": row.kecamatan_code, "nama": row.name},
+                 "geometry": {"type": "Polygon", "coordinates": [[[row.lon - 0.005, row.lat - 0.005],
+                                                                  [row.lon + 0.005, row.lat - 0.005],
+                                                                  [row.lon, row.lat + 0.005],
+                                                                  [row.lon - 0.005, row.lat - 0.005]]]}}
+                for row in kec.itertuples()]
+    path = tmp_path / "kecamatan.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    monkeypatch.setenv("PANTAU_BOUNDARIES", str(path))
+    deck = _deck(run_page("map"))
+    layer = next(layer for layer in deck["layers"] if layer["id"] == "kecamatan")
+    assert layer["@@type"] == "GeoJsonLayer" and len(layer["data"]["features"]) == 21
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_tourism_shows_recovery_against_2019(app_env: Path, lang: str) -> None:
+    at = run_page("tourism", lang=lang, indicator="wisman_visits")
+    assert any(r.get("y") == 100 for r in chart_rows(at, 1))  # the baseline
+    label = next(m for m in at.metric if m.label.startswith("Pemulihan" if lang == "id" else "Recovery"))
+    assert label.value.endswith("%")
+
+
+def test_data_page_lists_last_loads_and_their_source(app_env: Path) -> None:
+    at = run_page("data", lang="en")
+    labels = [m.label for m in at.metric]
+    assert labels == ["Service requests", "Tourism"]
+    assert any("sample data" in str(c.value) for c in at.caption)

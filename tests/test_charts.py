@@ -1,0 +1,108 @@
+"""Tier 2: chart and map builders are pure and produce the specs the pages rely on (checked through .to_dict())."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kpi import charts, maps, queries
+from kpi.db import Reader
+from kpi.filters import Filters
+
+VIEW = {"latitude": 3.62, "longitude": 98.67, "zoom": 10.6}
+OCT = Filters(date(2026, 10, 2), date(2026, 10, 31))
+
+
+def _layer_data(spec: dict) -> list[dict]:
+    return [row for name, rows in spec.get("datasets", {}).items() for row in rows]
+
+
+def test_volume_chart_zero_fills_and_folds_small_groups_into_other() -> None:
+    periods = pd.to_datetime(["2026-10-01", "2026-10-02"])
+    rows = [{"period": p, "group": f"G{i}", "received": i + 1, "completed": 1} for p in periods for i in range(9)]
+    rows = [r for r in rows if not (r["group"] == "G8" and r["period"] == periods[1])]  # a gap to fill
+    spec = charts.volume_chart(pd.DataFrame(rows), "received", "day", "service", "en").to_dict()
+    data = _layer_data(spec)
+    groups = {r["group"] for r in data}
+    assert len(groups) == charts.MAX_GROUPS + 1 and "Other" in groups
+    assert len(data) == 2 * (charts.MAX_GROUPS + 1)  # every group on every day
+    assert spec["encoding"]["y"]["title"] == "Requests received"
+    assert spec["config"]["locale"]["number"]["decimal"] == "."
+
+
+def test_indonesian_charts_use_indonesian_number_and_month_locale() -> None:
+    df = pd.DataFrame({"period": pd.to_datetime(["2026-09-01", "2026-10-01"]), "open_at_end": [1234, 2345]})
+    spec = charts.backlog_chart(df, "month", "id").to_dict()
+    assert spec["config"]["locale"]["number"]["thousands"] == "."
+    assert "Okt" in spec["config"]["locale"]["time"]["shortMonths"]
+    assert {r["value_fmt"] for r in _layer_data(spec)} == {"1.234", "2.345"}
+    assert "(jumlah)" in spec["encoding"]["y"]["title"]  # unit on the axis
+
+
+@pytest.mark.parametrize(("value", "status"), [(1.25, "green"), (1.0, "green"), (0.95, "amber"), (0.9, "amber"),
+                                               (0.89, "red"), (None, None)])
+def test_index_status_thresholds(value: float | None, status: str | None) -> None:
+    assert charts.index_status(value) == status
+
+
+def test_index_chart_colours_by_status_and_draws_both_thresholds() -> None:
+    df = pd.DataFrame({"kecamatan": ["A", "B", "C"], "index": [1.1, 0.92, 0.5]})
+    spec = charts.index_chart(df, "en").to_dict()
+    statuses = {r["kecamatan"]: r["status"] for r in _layer_data(spec) if "kecamatan" in r}
+    assert statuses == {"A": "Green (on target)", "B": "Amber (near target)", "C": "Red (below target)"}
+    rules = [r["x"] for r in _layer_data(spec) if "x" in r]
+    assert sorted(rules) == [0.9, 1.0]
+
+
+def test_boxplot_is_built_from_quantiles_on_a_log_axis(sample_db: Path) -> None:
+    q = queries.service_quantiles(Reader(sample_db), OCT, "en")
+    assert (q["p10"] <= q["p25"]).all() and (q["p25"] <= q["median"]).all() and (q["median"] <= q["p90"]).all()
+    spec = charts.quantile_boxplot(q, "en").to_dict()
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["type"] == "log"
+    assert len([r for r in _layer_data(spec)]) == len(q)  # one row per service, never raw requests
+
+
+def test_recovery_chart_has_the_100_baseline() -> None:
+    df = pd.DataFrame({"period": pd.to_datetime(["2026-09-01", "2026-10-01"]), "value": [10.0, 12.0],
+                       "unit": "kunjungan", "value_2019": [10.0, 10.0], "recovery": [100.0, 120.0]})
+    spec = charts.recovery_chart(df, "id").to_dict()
+    assert any(r.get("y") == 100 for r in _layer_data(spec))
+    assert spec["layer"][1]["encoding"]["y"]["title"] == "Indeks pemulihan (2019 = 100)"
+
+
+def test_kecamatan_deck_has_21_circles_no_basemap_and_a_density_grid(sample_db: Path) -> None:
+    r = Reader(sample_db)
+    frame = queries.kecamatan_map_frame(r, OCT)
+    density = queries.request_density(r, OCT)
+    assert density["requests"].sum() == frame["received"].sum()  # grid counts every request once
+    deck = json.loads(maps.kecamatan_deck(frame, "on_time_rate", "id", VIEW, density=density).to_json())
+    layers = {layer["id"]: layer for layer in deck["layers"]}
+    assert len(layers["kecamatan"]["data"]) == 21
+    assert all(row["value_fmt"].endswith("%") for row in layers["kecamatan"]["data"])
+    assert "cartocdn" not in json.dumps(deck) and "mapbox" not in json.dumps(deck)
+    assert len(layers["density"]["data"]) == len(density)
+
+
+def test_legend_classes_cover_the_range() -> None:
+    frame = pd.DataFrame({"median_hours": [10.0, 20.0, 30.0]})
+    items = maps.legend(frame, "median_hours", "en")
+    assert len(items) == 5 and items[0][1].startswith("10 h") and items[-1][1].endswith("30 h")
+
+
+def test_choropleth_matches_by_kemendagri_code_bps_code_or_name(sample_db: Path) -> None:
+    frame = queries.kecamatan_map_frame(Reader(sample_db), OCT)
+    square = {"type": "Polygon", "coordinates": [[[98.6, 3.5], [98.61, 3.5], [98.61, 3.51], [98.6, 3.5]]]}
+    features = []
+    for i, row in enumerate(frame.itertuples()):
+        props = ({"kode_kemendagri": row.kecamatan_code} if i % 3 == 0 else
+                 {"kode_bps": row.bps_code} if i % 3 == 1 else {"nama": f"Kec. {row.name.upper()}"})
+        features.append({"type": "Feature", "properties": props, "geometry": square})
+    geojson = {"type": "FeatureCollection", "features": features}
+    assert len(maps.match_boundaries(geojson, frame)) == 21
+    deck = json.loads(maps.kecamatan_deck(frame, "median_hours", "en", VIEW, boundaries=geojson).to_json())
+    layer = next(layer for layer in deck["layers"] if layer["id"] == "kecamatan")
+    assert layer["@@type"] == "GeoJsonLayer" and len(layer["data"]["features"]) == 21
