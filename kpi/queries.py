@@ -83,17 +83,20 @@ def backlog_series(r: Reader, f: Filters, grain: str) -> pd.DataFrame:
     unit = GRAINS[grain]
     return r.df(
         f"""
-        WITH net AS (
+        WITH before AS (  -- whole months before the period's first month (as in metrics.summary)
+            SELECT coalesce(sum(received) - sum(completed), 0) AS net
+            FROM mart_requests_monthly WHERE month < $month_start AND {where()}
+        ), net AS (
             SELECT day, sum(received) - sum(completed) AS net
-            FROM mart_requests_daily WHERE day <= $date_to AND {where()} GROUP BY day
+            FROM mart_requests_daily WHERE day BETWEEN $month_start AND $date_to AND {where()} GROUP BY day
         ), running AS (
-            SELECT day, sum(net) OVER (ORDER BY day) AS open_at_end FROM net
+            SELECT day, (SELECT net FROM before) + sum(net) OVER (ORDER BY day) AS open_at_end FROM net
         )
         SELECT date_trunc('{unit}', day)::DATE AS period, arg_max(open_at_end, day)::BIGINT AS open_at_end
         FROM running WHERE day BETWEEN $date_from AND $date_to
         GROUP BY ALL ORDER BY period
         """,
-        f.params(),
+        {**f.params(), "month_start": f.date_from.replace(day=1)},
     )
 
 
@@ -169,7 +172,7 @@ def service_kecamatan_matrix(r: Reader, f: Filters, lang: str) -> pd.DataFrame:
 
 def on_time_by_service(r: Reader, f: Filters, lang: str) -> pd.DataFrame:
     """Per service: completed, on time, on-time rate (metrics' definition, summed over kecamatan) and SLA hours."""
-    pairs = metrics.by_service_kecamatan(r, f)
+    pairs = metrics.on_time_counts(r, f)
     per = pairs.groupby("service_code", as_index=False)[["completed", "on_time"]].sum()
     per["on_time_rate"] = per["on_time"] / per["completed"]
     sla = r.df(f"SELECT service_code, {_name_col(lang)} AS service, sla_hours FROM dim_service")

@@ -171,3 +171,22 @@ def test_generator_output_does_not_depend_on_chunking() -> None:
     assert len(whole) == 3000
     pd.testing.assert_frame_equal(whole, chunked)
     assert not whole.equals(_generated(3000, 10**9, seed=8))
+
+
+@pytest.mark.parametrize("f", PERIODS[:3], ids=lambda f: f"{f.date_from}..{f.date_to}")
+def test_service_index_counts_from_the_daily_mart_equal_the_per_completion_counts(sample_db: Path, f: Filters) -> None:
+    r = Reader(sample_db)
+    fast = metrics.on_time_counts(r, f)
+    full = metrics.by_service_kecamatan(r, f)[["service_code", "kecamatan_code", "completed", "on_time"]]
+    pd.testing.assert_frame_equal(fast.reset_index(drop=True), full.reset_index(drop=True), check_dtype=False)
+
+
+@pytest.mark.parametrize("f", PERIODS[1:3], ids=lambda f: f"{f.date_from}..{f.date_to}")
+def test_backlog_series_ends_on_the_summary_backlog(sample_db: Path, raw: pd.DataFrame, f: Filters) -> None:
+    from kpi import queries
+
+    series = queries.backlog_series(Reader(sample_db), f, "day")
+    for day, value in zip(series["period"], series["open_at_end"], strict=True):
+        end = datetime.combine(pd.Timestamp(day).date() + timedelta(days=1), time())
+        want = int(((raw["submitted_at"] < end) & (raw["completed_at"].isna() | (raw["completed_at"] >= end))).sum())
+        assert value == want, day
