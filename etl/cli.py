@@ -101,7 +101,6 @@ def cmd_load(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"{path} is not a file")
-    check_readable(db)
     options = {"indicator": args.indicator} if getattr(args, "indicator", None) else {}
     result = load_file(db, args.dataset, path, mode=args.mode, partial=args.partial, dry_run=args.dry_run,
                        source="cli", options=options)

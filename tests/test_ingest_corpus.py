@@ -120,3 +120,13 @@ def test_real_files(ingest_base: Path, tmp_path: Path, capsys) -> None:
     assert code == 0 and out["rows_loaded"] > 90 and out["rows_rejected"] >= 23
     code, out = run_load(capsys, db, "service_requests", real / "sf_311_sample.csv")
     assert code == 1 and {"unknown_service", "missing_value"} <= {e["code"] for e in out["errors"]}
+
+
+def test_messages_in_indonesian_and_missing_database(ingest_base: Path, tmp_path: Path, capsys) -> None:
+    db = copy_db(ingest_base, tmp_path)
+    case = next(c for c in CASES if c.name == "unknown_kecamatan")
+    code, out = run_load(capsys, db, case.dataset, write_case(case, tmp_path), "--lang", "id")
+    assert code == 1 and out["errors"][0]["reason"].startswith("Kecamatan \"Kec. Medan Atlantis\" tidak dikenal")
+    code, out = run_load(capsys, tmp_path / "missing.duckdb", case.dataset, write_case(case, tmp_path))
+    assert code == 1 and out["errors"][0]["code"] == "store_error"
+    assert "python -m etl build" in out["errors"][0]["reason"]
