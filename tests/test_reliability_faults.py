@@ -200,6 +200,30 @@ def test_sigkill_at_many_moments(live_db: Path) -> None:
     _change_something(live_db)
 
 
+@pytest.mark.slow
+def test_sigkill_during_a_real_load(live_db: Path, tmp_path: Path) -> None:
+    """`python -m etl load` of a 400,000-row extract, killed at 6 moments; then the same file loads completely."""
+    big = tmp_path / "big.csv"
+    con = duckdb.connect()
+    con.execute(f"""COPY (SELECT 'K-' || i AS request_id, 'KTP_EL' AS service_code, '12.71.11' AS kecamatan_code,
+                          'online' AS channel, TIMESTAMP '2024-01-01 08:00' + INTERVAL (i % 5000) MINUTE AS submitted_at
+                   FROM range(400000) t(i)) TO '{big}' (HEADER)""")
+    con.close()
+    original = fingerprint(live_db)
+    rng = random.Random(11)
+    for _ in range(6):
+        proc = subprocess.Popen([sys.executable, "-m", "etl", "load", "service_requests", str(big), "--db",
+                                 str(live_db)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5, 5.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert fingerprint(live_db) == original
+    out = etl("load", "service_requests", str(big), "--db", str(live_db), "--json")
+    assert out.returncode == 0, out.stdout[-500:] + out.stderr[-500:]
+    assert fingerprint(live_db)["fct_service_requests"][0] == original["fct_service_requests"][0] + 400_000
+    assert not list(live_db.parent.glob(".pantau.duckdb.*.tmp*"))
+
+
 # --- a full disk ----------------------------------------------------------------------------------------------
 
 def _limit_file_size(limit: int):
