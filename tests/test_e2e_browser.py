@@ -1,0 +1,126 @@
+"""Tier 3: the dashboard in headless Chromium — every page in id and en, no exception, charts drawn, screenshots."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.request import urlopen
+
+import pytest
+
+from kpi.i18n import t
+from tests.conftest import browser_required
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "artifacts" / "screenshots"
+README_SHOT = ROOT / "docs" / "img" / "overview.png"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+# page key -> (URL path, Vega charts drawn, other things that must be drawn)
+PAGES = {
+    "overview": ("", 1, None),
+    "throughput": ("layanan", 4, None),
+    "processing": ("waktu-proses", 4, None),
+    "map": ("peta", 0, '[data-testid="stDeckGlJsonChart"] canvas'),
+    "tourism": ("pariwisata", 2, None),
+    "data": ("tentang-data", 0, '[data-testid="stDataFrame"]'),
+}
+VEGA = ".vega-embed canvas, .vega-embed svg"
+TIMEOUT = 120_000  # ms; the map's WebGL runs in software here and the machine is shared
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(sample_db: Path) -> Iterator[str]:
+    if not Path(CHROMIUM).exists():
+        if browser_required():
+            pytest.fail(f"{CHROMIUM} is missing")
+        pytest.skip(f"{CHROMIUM} is missing")
+    port = _free_port()
+    env = {**os.environ, "PANTAU_DB": str(sample_db)}
+    env.pop("PANTAU_BOUNDARIES", None)
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+                             "--server.port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                if urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.25)
+        else:
+            pytest.fail("streamlit did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+        tab.foreign = []
+        tab.on("request", lambda req: tab.foreign.append(req.url)
+               if not req.url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")) else None)
+        yield tab
+        browser.close()
+
+
+def _open(tab: object, base: str, key: str, lang: str) -> None:
+    path, charts, other = PAGES[key]
+    tab.goto(f"{base}/{path}" + ("?lang=en" if lang == "en" else ""))
+    title = t(f"{key}.title", lang)
+    tab.wait_for_selector(f'.pantau-band h1:text-is("{title}")', timeout=TIMEOUT)
+    if charts:
+        tab.wait_for_function(f"() => document.querySelectorAll('{VEGA}').length >= {charts}", timeout=TIMEOUT)
+    if other:
+        tab.wait_for_selector(other, timeout=TIMEOUT)
+    tab.wait_for_timeout(1500)  # let the last chart finish its first paint
+
+
+def test_deep_link_on_a_fresh_server_runs_the_navigation(server: str, page: object) -> None:
+    """The first request of a new server is a deep link: dashboard.py must still run (sidebar, language, filters)."""
+    _open(page, server, "map", "en")
+    page.keyboard.press("Escape")  # Streamlit's own pages/ lookup may say "page not found" before dashboard.py runs
+    assert page.locator(".pantau-brand").count() == 1
+    assert page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]').count() >= 6
+    assert page.get_by_text(t("filters.title", "en"), exact=True).count() == 1
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_page_draws_without_exception(server: str, page: object, lang: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for key, (_, charts, _other) in PAGES.items():
+        _open(page, server, key, lang)
+        assert page.locator('[data-testid="stException"]').count() == 0, f"{key}/{lang}: exception shown"
+        assert page.locator(VEGA).count() >= charts, f"{key}/{lang}: charts not drawn"
+        if key != "map":  # the whole page in one picture; the software-rendered map keeps the normal viewport
+            height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+            page.set_viewport_size({"width": 1400, "height": max(1000, min(height + 40, 5000))})
+            page.wait_for_timeout(800)
+        shot = SHOTS / f"{key}_{lang}.png"
+        page.screenshot(path=str(shot), timeout=TIMEOUT)
+        page.set_viewport_size({"width": 1400, "height": 1000})
+        if key == "overview" and lang == "id" and os.environ.get("PANTAU_README_SCREENSHOT") == "1":
+            shutil.copyfile(shot, README_SHOT)
+    assert not page.foreign, f"requests left the server (the dashboard must work offline): {page.foreign[:3]}"
