@@ -62,7 +62,7 @@ class Settings:
     playlists: Mapping[str, Screen]
     min_count: int = 5
     stale_hours: float = 72
-    reload_hours: float = 6
+    reload_hours: float = 2
 
 
 def _views(value: Any) -> tuple[str, ...] | None:
@@ -118,7 +118,7 @@ def parse_settings(raw: Mapping[str, Any]) -> Settings:
         raise ValueError("kiosk min_count must be at least 1")
     return Settings(defaults=defaults, playlists=playlists, min_count=min_count,
                     stale_hours=float(public.get("stale_hours", 72)),
-                    reload_hours=float(public.get("reload_hours", 6)))
+                    reload_hours=float(public.get("reload_hours", 2)))
 
 
 @lru_cache(maxsize=4)

@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from etl.config import city_settings
+from etl.config import city_settings, db_path
 from kpi import fmt, kiosk, kiosk_charts, kiosk_data
 from kpi.db import DataUnavailable, Reader
 from kpi.i18n import t
@@ -17,20 +17,20 @@ screen = kiosk.parse_screen(st.query_params.to_dict(), settings)
 lang, theme, min_count = screen.lang, screen.theme, settings.min_count
 
 
-@st.cache_resource
-def reader() -> Reader:
-    return Reader()
+@st.cache_resource(max_entries=2)
+def reader(path: str) -> Reader:
+    return Reader(path)
 
 
 # Keyed on the database version, so a new load is read at the next rotation; bounded so weeks of loads cannot pile up.
 @st.cache_data(ttl=6 * 3600, max_entries=48, show_spinner=False)
 def view_data(version: str, name: str, lang: str, min_count: int) -> kiosk_data.View | None:
-    return kiosk_data.view(reader(), name, lang, min_count)
+    return kiosk_data.view(reader(str(db_path())), name, lang, min_count)
 
 
 @st.cache_data(ttl=6 * 3600, max_entries=4, show_spinner=False)
 def latest_day(version: str) -> date | None:
-    return kiosk_data.latest_day(reader())
+    return kiosk_data.latest_day(reader(str(db_path())))
 
 
 st.html(kiosk_charts.kiosk_css(theme))
@@ -43,7 +43,7 @@ def rotation() -> None:
     ts = kiosk.now()
     index, name = kiosk.current_view(screen, ts)
     try:
-        version = reader().version()
+        version = reader(str(db_path())).version()
         view, latest = view_data(version, name, lang, min_count), latest_day(version)
     except DataUnavailable:
         view, latest = None, None

@@ -251,6 +251,15 @@ def test_page_suppresses_small_counts(app_env: Path, clock: list[float], tmp_pat
     assert "Permohonan masuk" in html
 
 
+def test_page_without_requests_says_so(fresh_db: Path, clock: list[float], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PANTAU_DB", str(fresh_db))
+    at = _app({"views": "overview"})
+    at.run()
+    assert not at.exception, at.exception
+    assert "Belum ada data permohonan layanan" in _html(at) and 'class="k-numbers"' not in _html(at)
+    assert "Perhatian" in _html(at)                                  # no data at all is stale data
+
+
 def test_kiosk_through_the_dashboard_has_no_sidebar(app_env: Path, clock: list[float]) -> None:
     at = AppTest.from_file(str(Path(PAGE).parent.parent / "dashboard.py"), default_timeout=60)
     at.run()

@@ -47,13 +47,21 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(sample_db: Path) -> Iterator[str]:
+def kiosk_toml(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of data/kiosk.toml the tests may edit (the server reads it through PANTAU_KIOSK)."""
+    path = tmp_path_factory.mktemp("kiosk") / "kiosk.toml"
+    path.write_text((ROOT / "data" / "kiosk.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(sample_db: Path, kiosk_toml: Path) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         if browser_required():
             pytest.fail(f"{CHROMIUM} is missing")
         pytest.skip(f"{CHROMIUM} is missing")
     port = _free_port()
-    env = {**os.environ, "PANTAU_DB": str(sample_db)}
+    env = {**os.environ, "PANTAU_DB": str(sample_db), "PANTAU_KIOSK": str(kiosk_toml)}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
                              "--server.port", str(port), "--server.fileWatcherType", "none"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -153,4 +161,19 @@ def test_bare_url_hides_chrome_and_pins_embed_mode(browser: object, server: str)
     page.wait_for_selector('.k-header[data-view="overview"]', timeout=60_000)
     page.wait_for_timeout(1000)
     assert page.evaluate("[...window.__chrome]") == []
+    page.close()
+
+
+def test_refresh_rereads_the_playlist_without_a_reload(browser: object, server: str, kiosk_toml: Path) -> None:
+    """Every `refresh` seconds the page reruns in place: an edited playlist shows up without reloading the tab."""
+    kiosk_toml.write_text('[playlists.wall]\nviews = ["overview"]\nrotate = 600\nrefresh = 10\ntheme = "dark"\n',
+                          encoding="utf-8")
+    page, _ = _open(browser, f"{server}/kiosk?playlist=wall&embed=true&embed_options=dark_theme", 1920, 1080,
+                    "overview")
+    page.evaluate("window.__sameTab = true")           # gone if the tab reloads
+    time.sleep(1.1)                                     # a new mtime, so the file is read again
+    kiosk_toml.write_text('[playlists.wall]\nviews = ["tourism"]\nrotate = 600\nrefresh = 10\ntheme = "dark"\n',
+                          encoding="utf-8")
+    page.wait_for_selector('.k-header[data-view="tourism"]', timeout=40_000)
+    assert page.evaluate("window.__sameTab === true")
     page.close()
