@@ -55,6 +55,16 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+
+
+def _looks_binary(head: bytes) -> bool:
+    """NUL bytes, or more than 5% control characters: a PDF, an image, an archive — not a table."""
+    if b"\x00" in head:
+        return True
+    return len(head) > 0 and sum(head.count(bytes([c])) for c in _CONTROL) > 0.05 * len(head)
+
+
 def _scan_text(path: Path) -> tuple[str, str, bool, bool]:
     """One pass: sha256, encoding (utf-8 / utf-8-sig / utf-16 / cp1252 / latin-1), quotes and blank lines seen."""
     h = hashlib.sha256()
@@ -73,7 +83,7 @@ def _scan_text(path: Path) -> tuple[str, str, bool, bool]:
                     is_utf8 = False
                 elif chunk.startswith(codecs.BOM_UTF8):
                     encoding = "utf-8-sig"
-                if encoding != "utf-16" and b"\x00" in chunk[:8192]:
+                if encoding != "utf-16" and _looks_binary(chunk[:8192]):
                     raise FileRejected("not_text")
             if encoding == "utf-16":
                 continue
