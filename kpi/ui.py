@@ -465,3 +465,11 @@ def map_columns(language: str) -> dict[str, Any]:
         "on_time_rate": cc.NumberColumn(t("map.metric.on_time_rate", language), format="percent"),
         "open_at_end": cc.NumberColumn(t("map.metric.open_at_end", language), format="localized"),
     }
+
+
+def unit_short(unit: str, language: str) -> str:
+    """Short unit after a value in a tile ('%', 'kunjungan' / 'visits'); an unknown unit is shown as stored."""
+    try:
+        return t(f"tourism.unit_short.{unit}", language)
+    except KeyError:
+        return unit

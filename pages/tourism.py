@@ -29,10 +29,9 @@ if len(latest):
     row = latest.iloc[0]
     c1.metric(t("tourism.latest_recovery", lang, month=fmt.month(row["period"], lang)),
               fmt.number(row["recovery"], lang, 1) + " %", border=True)
-    c2.metric(t("tourism.latest_value", lang), fmt.number(row["value"], lang, 1 if row["unit"] == "persen" else 0)
-              + " " + charts.unit_label(row["unit"], lang), border=True)
-    c3.metric(t("tourism.value_2019", lang), fmt.number(row["value_2019"], lang, 1 if row["unit"] == "persen" else 0)
-              + " " + charts.unit_label(row["unit"], lang), border=True)
+    digits, unit = (1 if row["unit"] == "persen" else 0), ui.unit_short(row["unit"], lang)
+    c2.metric(t("tourism.latest_value", lang), f"{fmt.number(row['value'], lang, digits)} {unit}", border=True)
+    c3.metric(t("tourism.value_2019", lang), f"{fmt.number(row['value_2019'], lang, digits)} {unit}", border=True)
 st.caption(t("tourism.explain", lang, area=area))
 
 st.subheader(t("tourism.values_title", lang, indicator=ui.indicator_label(indicator, lang)))
