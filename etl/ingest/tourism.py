@@ -119,6 +119,13 @@ def stage(con: duckdb.DuckDBPyConnection, m: Mapping, s: Sniffed, *, now: object
                            NULL AS unit_raw, NULL AS source_raw
                     FROM ing_raw WHERE {not_empty}""")
     rows_read = con.execute(f"SELECT count(*) FROM ing_raw WHERE {not_empty}").fetchone()[0]
+    # '21.345' is 21345 in a file that writes decimals with a comma (Indonesian), and 21.345 otherwise
+    decimal_comma = con.execute(
+        f"SELECT count(*) FILTER (WHERE regexp_matches(v, '^\\s*-?\\d[\\d.]*,\\d+\\s*$')) > 0 "
+        f"AND count(*) FILTER (WHERE regexp_matches(v, '^\\s*-?\\d+\\.\\d{{1,2}}\\s*$')) = 0 "
+        f"FROM (SELECT value_raw AS v FROM ({' UNION ALL '.join(parts)}) LIMIT 100000)"
+    ).fetchall()[0][0]
+    num = "ing_num_dc" if decimal_comma else "ing_num"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE stg_tourism_cells AS
@@ -127,7 +134,7 @@ def stage(con: duckdb.DuckDBPyConnection, m: Mapping, s: Sniffed, *, now: object
                lower(regexp_replace(trim(coalesce(c.indicator_raw, k.indicator)), '[^0-9A-Za-z]+', '_', 'g'))
                    AS indicator,
                c.area_raw, c.period_raw, coalesce(k.period, ing_period(c.period_raw)) AS period,
-               c.value_raw, ing_num(c.value_raw) AS value, c.unit_raw, c.source_raw
+               c.value_raw, {num}(c.value_raw) AS value, c.unit_raw, c.source_raw
         FROM ({' UNION ALL '.join(parts)}) AS c LEFT JOIN ing_columns AS k USING (col_idx)
         """
     )

@@ -31,6 +31,9 @@ CREATE OR REPLACE TEMP MACRO ing_num(s) AS CASE
     ELSE TRY_CAST(trim(s) AS DOUBLE)
 END;
 
+-- ing_num_dc(text): for files that write decimal commas: every '.' is a thousands separator ('21.345' = 21345).
+CREATE OR REPLACE TEMP MACRO ing_num_dc(s) AS TRY_CAST(replace(replace(trim(s), '.', ''), ',', '.') AS DOUBLE);
+
 -- ing_key(text): how names are compared: lower case, single spaces, without a leading 'Kec.' / 'Kecamatan'.
 CREATE OR REPLACE TEMP MACRO ing_key(s) AS
     trim(regexp_replace(regexp_replace(lower(trim(s)), '^(kecamatan|kec\.?)\s*', ''), '\s+', ' ', 'g'));
