@@ -80,13 +80,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: str, port: int) -> tuple[subprocess.Popen, float]:
-    """`streamlit run dashboard.py`; returns the process and seconds until /_stcore/health says ok."""
+def start_server(db: str, port: int, cwd: Path = ROOT) -> tuple[subprocess.Popen, float]:
+    """`streamlit run dashboard.py` in `cwd`; returns the process and seconds until /_stcore/health says ok."""
     env = {**os.environ, "PANTAU_DB": db}
     cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
            "--server.port", str(port), "--browser.gatherUsageStats", "false"]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/_stcore/health"
     while time.perf_counter() - t0 < 60:
         try:
@@ -101,13 +101,14 @@ def start_server(db: str, port: int) -> tuple[subprocess.Popen, float]:
 
 
 def browser_pages(db: str) -> dict[str, Any]:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     port = _free_port()
     proc, health = start_server(db, port)
     out: dict[str, Any] = {"health_s": round(health, 2), "pages": {}}
     rendered = ("() => document.querySelectorAll('[data-testid=\"stMain\"] [data-testid=\"stElementContainer\"]')"
-                ".length > 2 && !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+                ".length > 0 && !document.querySelector('[data-testid=\"stStatusWidget\"]')")
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -116,8 +117,11 @@ def browser_pages(db: str) -> dict[str, Any]:
                 for key, _, url_path in _pages():
                     t0 = time.perf_counter()
                     page.goto(f"http://127.0.0.1:{port}/{url_path}{query}")
-                    page.wait_for_function(rendered, timeout=120_000, polling=20)
-                    seconds = time.perf_counter() - t0
+                    try:
+                        page.wait_for_function(rendered, timeout=120_000, polling=20)
+                        seconds: float | None = time.perf_counter() - t0
+                    except PlaywrightTimeout:
+                        seconds = None
                     out["pages"].setdefault(key, {})["rendered_ms" if not query else "rendered_lastyear_ms"] = ms(
                         seconds)
                     print(f"  {key:<11} {query or 'default':<16} rendered in {ms(seconds)} ms", flush=True)

@@ -11,6 +11,7 @@ import argparse
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,17 @@ def main() -> None:
         result["loads"].append(load_now())
         print(f"healthy in {seconds:.2f} s (load {result['loads'][-1]})", flush=True)
     result["health_median_s"] = statistics.median(result["health_s"])
+    # the floor: the same command on a one-line script, in the same minutes (the machine is shared)
+    result["bare_health_s"] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "dashboard.py").write_text("import streamlit as st\nst.write('ok')\n", encoding="utf-8")
+        for _ in range(args.repeat):
+            proc, seconds = start_server(args.db, _free_port(), cwd=Path(tmp))
+            proc.terminate()
+            proc.wait(timeout=30)
+            result["bare_health_s"].append(round(seconds, 2))
+    result["bare_health_median_s"] = statistics.median(result["bare_health_s"])
+    print(f"bare Streamlit server: {result['bare_health_s']} (median {result['bare_health_median_s']} s)")
     result["imports_s"] = {m: round(import_seconds(m), 2) for m in IMPORTS}
     print(f"median {result['health_median_s']} s; imports (fresh interpreter): {result['imports_s']}")
     print(f"saved {save(args.name, result)}")

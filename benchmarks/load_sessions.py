@@ -66,16 +66,19 @@ class Sampler(threading.Thread):
 
 async def _view(page, base: str, path: str) -> float:
     t0 = time.perf_counter()
-    await page.goto(f"{base}/{path}")
-    await page.wait_for_selector(".k-header" if path.startswith("kiosk") else ".pantau-band", timeout=120_000)
+    # "commit", not "load": under load the static bundle can take longer than the default 30 s; what counts is the
+    # time until the page has run, measured below.
+    await page.goto(f"{base}/{path}", wait_until="commit", timeout=300_000)
+    await page.wait_for_selector(".k-header" if path.startswith("kiosk") else ".pantau-band", timeout=300_000)
     await page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                                 timeout=120_000)
+                                 timeout=300_000)
     return time.perf_counter() - t0
 
 
 async def _session(browser, base: str, seconds: float, seed: int, times: list[tuple[str, float]],
                    errors: list[str], dialogs: list[str]) -> None:
     rng = random.Random(seed)
+    await asyncio.sleep(seed * 1.0)  # visitors arrive over a few seconds, not in the same millisecond
     context = await browser.new_context(viewport={"width": 1366, "height": 900})
     page = await context.new_page()
     page.on("dialog", lambda d: dialogs.append(d.message))
