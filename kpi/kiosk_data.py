@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from kpi import fmt, metrics
+from etl.config import city_settings
+from kpi import fmt, metrics, queries
 from kpi.db import Reader
 from kpi.filters import Filters
 from kpi.i18n import t
@@ -17,7 +18,6 @@ from kpi.kiosk import Trend, count_text, trend, withheld
 PERIOD_DAYS = 30
 SERIES_DAYS = 91        # 13 weeks of daily history under the overview numbers
 TOURISM_MONTHS = 36
-TOURISM_BASE_YEAR = 2019
 TOURISM_INDICATORS = ("wisman_visits", "tpk_star_hotels_pct", "wisnus_trips")
 
 
@@ -67,22 +67,20 @@ def daily_counts(r: Reader, date_from: date, date_to: date) -> pd.DataFrame:
     )
 
 
-def tourism_recovery(r: Reader, months: int = TOURISM_MONTHS) -> pd.DataFrame:
-    """Recovery index per indicator and month for the last `months` months: value ÷ the same month of 2019 × 100."""
-    return r.df(
-        """
-        WITH m AS (
-            SELECT indicator, period, sum(value) AS value FROM tourism_monthly GROUP BY ALL
-        ), base AS (
-            SELECT indicator, month(period) AS mon, value AS base FROM m WHERE year(period) = $base_year
-        ), last AS (SELECT max(period) AS p FROM m)
-        SELECT m.indicator, m.period, m.value, base.base, m.value / nullif(base.base, 0) * 100 AS recovery
-        FROM m JOIN base ON base.indicator = m.indicator AND base.mon = month(m.period), last
-        WHERE m.period > last.p - to_months($months) AND list_contains($indicators, m.indicator)
-        ORDER BY m.indicator, m.period
-        """,
-        {"base_year": TOURISM_BASE_YEAR, "months": months, "indicators": list(TOURISM_INDICATORS)},
-    )
+def tourism_recovery(r: Reader, area: str, months: int = TOURISM_MONTHS) -> pd.DataFrame:
+    """Recovery against 2019 (kpi.queries.tourism_recovery) per indicator for its last `months` months."""
+    available = queries.tourism_indicators(r).set_index("indicator")["last_month"]
+    frames = []
+    for indicator in TOURISM_INDICATORS:
+        if indicator not in available.index:
+            continue
+        last = pd.Timestamp(available[indicator])
+        first = (last - pd.DateOffset(months=months - 1)).date()
+        frame = queries.tourism_recovery(r, indicator, area, first, last.date())
+        frames.append(frame.assign(indicator=indicator)[["indicator", "period", "value", "value_2019", "recovery"]])
+    if not frames:
+        return pd.DataFrame(columns=["indicator", "period", "value", "value_2019", "recovery"])
+    return pd.concat(frames, ignore_index=True).dropna(subset=["recovery"])
 
 
 def _mask(frame: pd.DataFrame, columns: list[str], min_count: int) -> pd.DataFrame:
@@ -156,7 +154,7 @@ def kecamatan_map(r: Reader, f: Filters, lang: str, min_count: int) -> View:
 
 
 def tourism(r: Reader, lang: str) -> View:
-    frame = tourism_recovery(r)
+    frame = tourism_recovery(r, city_settings().tourism_area)
     numbers = []
     for indicator in TOURISM_INDICATORS:
         rows = frame[frame["indicator"] == indicator].sort_values("period")
