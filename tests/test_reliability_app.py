@@ -107,7 +107,7 @@ def _run_page(db: Path, file: str, monkeypatch: pytest.MonkeyPatch, query: dict[
     return at
 
 
-FAST_VIEWS = ("overview", "data", "kiosk")  # the rest of the sweep runs with -m slow
+FAST_VIEWS = ("data", "kiosk")  # the rest of the sweep runs with -m slow
 
 
 @pytest.mark.parametrize("spec", [pytest.param(s, id=s.key, marks=() if s.key in FAST_VIEWS else pytest.mark.slow)

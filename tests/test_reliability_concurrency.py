@@ -102,7 +102,7 @@ def _run(sample_db: Path, tmp_path: Path, seconds: float, files_per_loader: int)
 
 
 def test_reads_during_two_concurrent_loaders(sample_db: Path, tmp_path: Path) -> None:
-    stats = _run(sample_db, tmp_path, seconds=4, files_per_loader=1)
+    stats = _run(sample_db, tmp_path, seconds=2, files_per_loader=1)
     assert stats["reads"] > 20
 
 
