@@ -1,7 +1,9 @@
 """ETL layer: deterministic sample data (service requests and tourism) that tells a true-to-life story.
 
-Requests are generated inside DuckDB from `range()` with hash-based random numbers, so a seed always gives the
-same rows, memory stays bounded (streamed, spilled to disk if needed) and ten million rows take seconds, not hours.
+Requests are generated inside DuckDB from `range()` with hash-based random numbers of each row's global number, so a
+seed always gives the same rows however they are chunked. They are generated, sorted and appended one run of days
+(about CHUNK_ROWS rows) at a time, so memory stays bounded and the table is stored in time order; ten million rows take
+a few minutes on two cores.
 The story comes from the city pack: volumes follow kecamatan population and the holiday / COVID calendar
 (sample_calendar.csv); processing times follow each service's lognormal profile (sample_profile.csv) and fall
 after integrated services launched (city.toml `integration_month`).
