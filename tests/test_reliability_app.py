@@ -279,3 +279,47 @@ def test_kiosk_links_nowhere(hostile_db: Path, monkeypatch: pytest.MonkeyPatch) 
     text = "\n".join(_texts(at._tree))
     assert "unggah" not in text and "/upload" not in text
     assert not at.get("page_link") and not at.get("download_button") and not _can_load_or_undo(at)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_streamlit_markdown_neutralises_hostile_text(tmp_path: Path) -> None:
+    """Pages and the upload report pass data text (e.g. column names in warnings) to st.caption / st.markdown:
+    Streamlit must render `javascript:` links inert and raw HTML as text."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing")
+    app = tmp_path / "app.py"
+    app.write_text("import streamlit as st\n"
+                   f"st.caption({'Column ' + HOSTILE[1] + ' ignored; ' + HOSTILE[0]!r})\n"
+                   f"st.markdown({HOSTILE[1] + ' ' + HOSTILE[0]!r})\n"
+                   "st.write('done-marker')\n", encoding="utf-8")
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
+                             "--server.port", str(port), "--server.address", "127.0.0.1"], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    dialogs: list[str] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page()
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            for _ in range(120):
+                try:
+                    page.goto(f"http://127.0.0.1:{port}/")
+                    break
+                except Exception:
+                    time.sleep(0.5)
+            page.wait_for_selector("text=done-marker", timeout=60_000)
+            hrefs = page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href') || '')")
+            assert not [h for h in hrefs if h.lower().startswith("javascript")], hrefs
+            assert page.locator("img[src='x']").count() == 0
+            for link in page.locator("[data-testid='stMarkdownContainer'] a").all():
+                link.click(timeout=5_000)
+            page.wait_for_timeout(500)
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert not dialogs, dialogs
