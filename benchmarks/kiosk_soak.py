@@ -28,13 +28,16 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
 VIEWS = ("overview", "services", "map", "tourism")
-# What a stuck screen would show: Streamlit's connection dialog, an exception box, or no kiosk header at all.
+# What a stuck screen would show: Streamlit's connection dialog or an exception box on screen (the kiosk CSS hides the
+# dialog, so it counts only if visible), or no kiosk header at all; and whether the "offline" mark is up.
 SCREEN_STATE = """() => ({
   view: document.querySelector('.k-header')?.dataset.view ?? null,
   received: [...document.querySelectorAll('.k-card')].find(c => /masuk|received/i.test(c.textContent))
               ?.querySelector('.k-value')?.textContent ?? null,
-  error: !!document.querySelector('[data-testid="stConnectionStatus"], [role="dialog"], .stException,'
-                                  + ' [data-testid="stException"]'),
+  error: [...document.querySelectorAll('[data-testid="stDialog"], [role="dialog"], [data-testid="stException"]')]
+           .some(e => e.getBoundingClientRect().height > 0),
+  offline_mark: document.documentElement.classList.contains('k-offline'),
+  reloaded_since_restart: window.__beforeRestart === undefined,
   elements: document.querySelectorAll('[data-testid="stMainBlockContainer"] *').length,
 })"""
 
@@ -144,6 +147,7 @@ def main() -> int:
                         page.wait_for_timeout(500)
                     events["load"] = {"received_before": before, "received_after": now, "seconds_to_show": changed}
                 if "restart" not in events and elapsed >= restart_at:
+                    page.evaluate("window.__beforeRestart = true")   # gone once the watchdog has reloaded the tab
                     stop_server(server)
                     t_down = time.monotonic()
                     page.wait_for_timeout(8_000)           # the screen sits without a server for a while
@@ -153,7 +157,7 @@ def main() -> int:
                     recovered = None
                     while time.monotonic() - t_up < 90:
                         s = screen_state(page)
-                        if s["view"] and not s["error"]:
+                        if s["reloaded_since_restart"] and s["view"] and not s["error"] and not s["offline_mark"]:
                             recovered = s
                             break
                         page.wait_for_timeout(250)
@@ -162,8 +166,9 @@ def main() -> int:
                     shown = screen_state(page)
                     events["restart"] = {
                         "offline_seconds": round(t_up - t_down, 1),
-                        "error_while_down": down_state["error"],
-                        "seconds_to_recover_after_server_up": round(time.monotonic() - t_up, 1) if recovered else None,
+                        "error_visible_while_down": down_state["error"],
+                        "offline_mark_while_down": down_state["offline_mark"],
+                        "seconds_to_reload_after_server_up": round(time.monotonic() - t_up, 1) if recovered else None,
                         "view_after": shown["view"], "view_expected_by_clock": expected,
                         "error_after": shown["error"], "url_after": page.url,
                     }
@@ -186,7 +191,7 @@ def main() -> int:
     path = save("kiosk_soak", payload)
     print({k: payload[k] for k in ("start", "end", "events", "views_seen", "samples_with_error_or_blank")})
     print(f"saved {path.relative_to(ROOT)}")
-    ok = (events.get("restart", {}).get("seconds_to_recover_after_server_up") is not None
+    ok = (events.get("restart", {}).get("seconds_to_reload_after_server_up") is not None
           and not end["error"] and views_seen == set(VIEWS))
     return 0 if ok else 1
 

@@ -59,16 +59,17 @@ def big_numbers_html(numbers: tuple[BigNumber, ...], theme: str) -> str:
 
 
 def header_html(title: str, view_title: str, subtitle: str, clock: str, as_of: str, warning: str | None,
-                view: str, position: str) -> str:
+                view: str, position: str, offline: str = "offline") -> str:
     """Top band: titles on the left, WIB clock and "data as of" on the right, and the staleness warning if any.
-    `data-view` lets tests and the watchdog see which view is on screen."""
+    `data-view` lets tests and the watchdog see which view is on screen; `offline` is shown beside "data as of"
+    while the watchdog cannot reach the server."""
     warn = f'<div class="k-warning" role="alert">⚠ {escape(warning)}</div>' if warning else ""
     return (f'<div class="k-header" data-view="{escape(view)}">'
             f'<div class="k-titles"><div class="k-app">{escape(title)}</div>'
             f'<div class="k-view">{escape(view_title)} <span class="k-pos">{escape(position)}</span></div>'
             f'<div class="k-sub">{escape(subtitle)}</div></div>'
             f'<div class="k-meta"><div class="k-clock" id="k-clock">{escape(clock)}</div>'
-            f'<div class="k-asof">{escape(as_of)}</div></div></div>{warn}')
+            f'<div class="k-asof" data-offline="{escape(offline)}">{escape(as_of)}</div></div></div>{warn}')
 
 
 # Vega's own number and date locale, so axes read "1.234" and "Okt" on an Indonesian screen.
@@ -211,6 +212,9 @@ _HIDE = ", ".join([
     '[data-testid="stSidebarNav"]', '[data-testid="stAppDeployButton"]', '[data-testid="stMainMenu"]',
     '#MainMenu', 'footer', '.mapboxgl-ctrl', '.maplibregl-ctrl', '[data-testid="stDeckGlJsonChart"] button',
     '[data-testid="stBottom"]', '[data-testid="stSkeleton"]',
+    # Streamlit's "Connection error … streamlit run yourscript.py" dialog: while the server is away the screen keeps
+    # its last view with an "offline" mark, and the watchdog reloads it once the server answers again.
+    '[data-testid="stDialog"]',
     '.stElementContainer:has(#k-watchdog)',
 ])
 
@@ -237,6 +241,7 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 .k-clock {{ font-size: clamp(28px, 3.6vw, 190px); font-weight: 700; font-variant-numeric: tabular-nums;
   line-height: 1; color: {p["fg"]}; }}
 .k-asof {{ font-size: clamp(12px, 1.2vw, 64px); color: {p["muted"]}; margin-top: .6vh; }}
+.k-offline .k-asof::after {{ content: " · " attr(data-offline); color: {p["bad"]}; font-weight: 700; }}
 .k-warning {{ margin-top: 1vh; padding: .6vh 1vw; border-radius: .6vh; font-weight: 700;
   font-size: clamp(14px, 1.35vw, 72px); background: {p["warn_bg"]}; color: {p["warn_fg"]}; }}
 .k-numbers {{ display: grid; grid-template-columns: repeat(var(--k-cols), 1fr); gap: 1.2vw; }}
@@ -320,6 +325,7 @@ def watchdog_html(reload_hours: float, lang: str, theme: str = "dark") -> str:
     const up = await serverUp();
     const stuck = document.querySelector('[data-testid="stConnectionStatus"], [role="dialog"], .stException');
     errorSince = stuck ? (errorSince || Date.now()) : 0;
+    document.documentElement.classList.toggle("k-offline", !up);
     if (!up) {{ down = true; return; }}
     if (down || (errorSince && Date.now() - errorSince > 20000) || Date.now() - started > cfg.reloadMs) {{
       window.location.reload();

@@ -52,7 +52,8 @@ def rotation() -> None:
                if kiosk.stale(latest, ts, settings.stale_hours) else None)
     st.html(kiosk_charts.header_html(
         t("kiosk.title", lang), view.title if view else "", view.subtitle if view else "",
-        kiosk.clock_text(ts, lang), as_of, warning, name, f"{index + 1}/{len(screen.views)}"))
+        kiosk.clock_text(ts, lang), as_of, warning, name, f"{index + 1}/{len(screen.views)}",
+        t("kiosk.offline", lang)))
     if view is None:
         st.html(f'<div class="k-empty">{t("kiosk.no_data", lang)}</div>')
         return
