@@ -319,7 +319,7 @@ def page_header(page: str, language: str, f: Filters | None = None, *, compare: 
 
 def downloads(df: pd.DataFrame, name: str, page: str, language: str) -> None:
     """CSV and XLSX of exactly the data behind a chart (text cells neutralised against spreadsheet formulas)."""
-    row = st.container(horizontal=True, horizontal_alignment="left", gap="small")
+    row = st.container(horizontal=True, horizontal_alignment="left", gap="small", width="stretch")
     row.download_button(t("app.download_csv", language), export.to_csv(df), file_name=f"pantau_{name}.csv",
                        mime="text/csv", key=f"{page}_{name}_csv", icon=":material/download:", on_click="ignore")
     row.download_button(t("app.download_xlsx", language), export.to_xlsx(df, name), file_name=f"pantau_{name}.xlsx",
