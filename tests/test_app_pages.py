@@ -205,3 +205,12 @@ def test_data_page_lists_last_loads_and_their_source(app_env: Path) -> None:
     labels = [m.label for m in at.metric]
     assert labels == ["Service requests", "Tourism"]
     assert any("sample data" in str(c.value) for c in at.caption)
+
+
+def test_unreadable_database_gives_a_friendly_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "pantau.duckdb"
+    bad.write_text("not a database", encoding="utf-8")
+    monkeypatch.setenv("PANTAU_DB", str(bad))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [ui.t("app.unavailable", "id")]
