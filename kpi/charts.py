@@ -73,12 +73,15 @@ def _rows_height(rows: int, extra: int, per_row: int = 24) -> int:
 
 
 def _finish(chart: alt.TopLevelMixin, lang: str, height: int = 320) -> alt.TopLevelMixin:
-    return (chart.properties(height=height)
-            .configure(locale=LOCALES.get(lang, LOCALES["id"]), font="Source Sans Pro, sans-serif")
-            .configure_axis(labelColor=MUTED, titleColor=TEXT, labelFontSize=12, titleFontSize=13, gridColor="#E3E7EC")
-            .configure_legend(labelColor=TEXT, titleColor=TEXT, labelFontSize=12, titleFontSize=13, orient="bottom",
-                              labelLimit=260)
-            .configure_view(stroke=None))
+    # One configure() call: every chained configure_* would deep-copy the whole chart again.
+    return chart.properties(height=height).configure(
+        locale=LOCALES.get(lang, LOCALES["id"]), font="Source Sans Pro, sans-serif",
+        axis={"labelColor": MUTED, "titleColor": TEXT, "labelFontSize": 12, "titleFontSize": 13,
+              "gridColor": "#E3E7EC"},
+        legend={"labelColor": TEXT, "titleColor": TEXT, "labelFontSize": 12, "titleFontSize": 13,
+                "orient": "bottom", "labelLimit": 260},
+        view={"stroke": None},
+    )
 
 
 def _period_label(df: pd.DataFrame, grain: str, lang: str) -> pd.Series:
@@ -197,12 +200,12 @@ def quantile_boxplot(df: pd.DataFrame, lang: str) -> alt.Chart:
                alt.Tooltip("p10_fmt:N", title="p10"), alt.Tooltip("p25_fmt:N", title="p25"),
                alt.Tooltip("median_fmt:N", title=t("chart.median", lang)), alt.Tooltip("p75_fmt:N", title="p75"),
                alt.Tooltip("p90_fmt:N", title="p90"), alt.Tooltip("sla_hours_fmt:N", title=t("chart.sla", lang))]
-    base = alt.Chart(data).encode(y=y, tooltip=tooltip)
+    base = alt.Chart().encode(y=y, tooltip=tooltip)  # the data sits once on the layer, not on every mark
     whisker = base.mark_rule(color=MUTED).encode(x=axis_x, x2="p90:Q")
     box = base.mark_bar(size=14, color=OKABE_ITO[4]).encode(x="p25:Q", x2="p75:Q")
     median = base.mark_tick(color=TEXT, thickness=2.5, size=14).encode(x="median:Q")
     sla = base.mark_point(shape="diamond", filled=True, size=70, color="#D55E00").encode(x="sla_hours:Q")
-    return _finish(alt.layer(whisker, box, median, sla), lang, height=_rows_height(len(data), extra=60))
+    return _finish(alt.layer(whisker, box, median, sla, data=data), lang, height=_rows_height(len(data), extra=60))
 
 
 def time_trend_chart(df: pd.DataFrame, grain: str, lang: str) -> alt.Chart:

@@ -17,7 +17,7 @@ import streamlit as st
 
 from etl.build import now_wib
 from etl.config import city_settings, db_path
-from kpi import export, fmt, queries
+from kpi import charts, export, fmt, queries
 from kpi.db import Reader
 from kpi.filters import Filters
 from kpi.i18n import normalise_lang, t
@@ -318,24 +318,46 @@ def page_header(page: str, language: str, f: Filters | None = None, *, compare: 
 
 
 def downloads(df: pd.DataFrame, name: str, page: str, language: str) -> None:
-    """CSV and XLSX of exactly the data behind a chart (text cells neutralised against spreadsheet formulas)."""
+    """CSV and XLSX of exactly the data behind a chart (text cells neutralised against spreadsheet formulas).
+
+    The bytes are made only when a button is clicked (a callable as `data`), not on every script run.
+    """
     row = st.container(horizontal=True, horizontal_alignment="left", gap="small", width="stretch")
-    row.download_button(t("app.download_csv", language), export.to_csv(df), file_name=f"pantau_{name}.csv",
-                       mime="text/csv", key=f"{page}_{name}_csv", icon=":material/download:", on_click="ignore")
-    row.download_button(t("app.download_xlsx", language), export.to_xlsx(df, name), file_name=f"pantau_{name}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=f"{page}_{name}_xlsx", icon=":material/download:", on_click="ignore")
+    row.download_button(t("app.download_csv", language), lambda: export.to_csv(df), file_name=f"pantau_{name}.csv",
+                        mime="text/csv", key=f"{page}_{name}_csv", icon=":material/download:", on_click="ignore")
+    row.download_button(t("app.download_xlsx", language), lambda: export.to_xlsx(df, name),
+                        file_name=f"pantau_{name}.xlsx",
+                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        key=f"{page}_{name}_xlsx", icon=":material/download:", on_click="ignore")
 
 
-def chart(spec: alt.TopLevelMixin, data: pd.DataFrame, name: str, page: str, language: str) -> None:
-    """An Altair chart with its data's download buttons under it; an empty frame gives a notice instead."""
-    if data.empty:
+@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
+def _chart_spec(builder: str, data: pd.DataFrame, args: tuple) -> dict[str, Any]:
+    """The Vega-Lite dict of charts.<builder>(data, *args), built once per (builder, data, args).
+
+    Validation against the Vega-Lite schema is left to the builders' tests: it costs more than the building.
+    """
+    return getattr(charts, builder)(data, *args).to_dict(validate=False)
+
+
+def chart(builder: Callable[..., alt.TopLevelMixin], data: pd.DataFrame, *args: Any, name: str, page: str,
+          language: str, download: pd.DataFrame | None = None) -> None:
+    """builder(data, *args) drawn full width, with the download buttons for its data (or `download`) under it.
+
+    The spec is cached, so a rerun with the same data costs neither Altair nor number formatting again; an empty
+    frame gives a notice instead of a chart.
+    """
+    if builder.__module__ != charts.__name__:
+        raise ValueError(f"not a chart builder: {builder!r}")
+    shown = data if download is None else download
+    if shown.empty:
         st.info(t("app.empty", language))
         return
-    height = getattr(spec, "height", None)
+    spec = _chart_spec(builder.__name__, data, args)
+    height = spec.get("height")
     # Streamlit sizes charts to a default height unless told; the builders size them to their rows.
-    st.altair_chart(spec, width="stretch", height=height if isinstance(height, int) else "content")
-    downloads(data, name, page, language)
+    st.vega_lite_chart(spec, width="stretch", height=height if isinstance(height, int) else "content")
+    downloads(shown, name, page, language)
 
 
 def deck(spec: pdk.Deck, language: str) -> None:

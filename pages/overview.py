@@ -24,7 +24,7 @@ left.badge(t(f"chart.status.{status or 'none'}", lang), color=ui.STATUS_BADGE.ge
 left.caption(t("overview.index_explain", lang, target=fmt.percent(index["target"], lang, 0),
                green=fmt.number(charts.INDEX_GREEN, lang, 1), amber=fmt.number(charts.INDEX_AMBER, lang, 1)))
 with right:
-    ui.chart(charts.index_chart(index["by_kecamatan"], lang), index["by_kecamatan"], "service_index", PAGE, lang)
+    ui.chart(charts.index_chart, index["by_kecamatan"], lang, name="service_index", page=PAGE, language=lang)
 
 st.subheader(t("overview.movers_title", lang))
 movers = ui.read(queries.biggest_movers, f, lang)

@@ -25,21 +25,23 @@ with c3:
 
 volumes = ui.read(queries.volume_series, f, grain, split, lang)
 st.subheader(t("throughput.totals_title", lang))
-ui.chart(charts.received_completed_chart(volumes, grain, lang), volumes, "received_completed", PAGE, lang)
+ui.chart(charts.received_completed_chart, volumes, grain, lang, name="received_completed", page=PAGE,
+         language=lang)
 
 st.subheader(t("throughput.split_title", lang, measure=t(f"chart.axis.{measure}", lang),
                split=t(f"chart.split.{split}", lang).lower()))
-ui.chart(charts.volume_chart(volumes, measure, grain, split, lang), volumes, f"volume_{split}", PAGE, lang)
+ui.chart(charts.volume_chart, volumes, measure, grain, split, lang, name=f"volume_{split}", page=PAGE,
+         language=lang)
 
 left, right = st.columns(2)
 with left:
     st.subheader(t("throughput.backlog_title", lang))
     backlog = ui.read(queries.backlog_series, f, grain)
-    ui.chart(charts.backlog_chart(backlog, grain, lang), backlog, "backlog", PAGE, lang)
+    ui.chart(charts.backlog_chart, backlog, grain, lang, name="backlog", page=PAGE, language=lang)
 with right:
     st.subheader(t("throughput.age_title", lang, day=fmt.day(f.date_to, lang)))
     age = ui.read(queries.backlog_age, f)
     total, past = int(age["open"].sum()), int(age["past_sla"].sum())
     st.markdown(t("throughput.past_sla", lang, past=fmt.number(past, lang), total=fmt.number(total, lang),
                   share=fmt.percent(past / total if total else None, lang)))
-    ui.chart(charts.age_chart(age, lang), age, "backlog_age", PAGE, lang)
+    ui.chart(charts.age_chart, age, lang, name="backlog_age", page=PAGE, language=lang)

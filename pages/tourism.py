@@ -35,7 +35,8 @@ if len(latest):
 st.caption(t("tourism.explain", lang, area=area))
 
 st.subheader(t("tourism.values_title", lang, indicator=ui.indicator_label(indicator, lang)))
-ui.chart(charts.tourism_value_chart(series, units[indicator], lang), series, f"tourism_{indicator}", PAGE, lang)
+ui.chart(charts.tourism_value_chart, series, units[indicator], lang, name=f"tourism_{indicator}", page=PAGE,
+         language=lang)
 st.subheader(t("tourism.recovery_title", lang))
-ui.chart(charts.recovery_chart(series, lang), series.dropna(subset=["recovery"]), f"recovery_{indicator}", PAGE,
-         lang)
+ui.chart(charts.recovery_chart, series, lang, name=f"recovery_{indicator}", page=PAGE, language=lang,
+         download=series.dropna(subset=["recovery"]))
