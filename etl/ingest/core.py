@@ -19,7 +19,15 @@ from etl.ingest.mapping import Mapping, guess_mapping, norm_header, personal_col
 from etl.ingest.read import byte_to_line, read_raw, record_lines
 from etl.ingest.result import MAX_REPORTED_ERRORS, LoadResult, Problem
 from etl.ingest.sniff import DELIMITER_NAMES, FileRejected, Sniffed, sniff
-from etl.store import SQL_DIR, StoreBusy, StoreError, check_readable, refresh_marts, write_transaction
+from etl.store import (
+    SQL_DIR,
+    StoreBusy,
+    StoreError,
+    check_readable,
+    mark_touched,
+    refresh_marts,
+    write_transaction,
+)
 from kpi.i18n import catalog
 
 DATASETS = {"service_requests": requests, "tourism": tourism}
@@ -287,7 +295,8 @@ def load_file(db: Path, dataset: str, path: Path, *, mode: str | None = None, pa
             _audit(con, res, source)
             if res.status == "loaded" and module.REFRESH_MARTS:
                 t0 = time.perf_counter()
-                refresh_marts(con)
+                mark_touched(con, res.load_id)
+                refresh_marts(con, only_touched=mode != "replace")
                 res.timings["marts"] = round(time.perf_counter() - t0, 3)
             t_commit = time.perf_counter()
         res.timings["commit"] = round(time.perf_counter() - t_commit, 3)

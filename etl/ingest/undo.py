@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from etl.build import now_wib
-from etl.store import refresh_marts, write_transaction
+from etl.store import mark_touched, refresh_marts, write_transaction
 from kpi.i18n import t
 
 TABLES = {"service_requests": ("fct_service_requests", "undo_service_requests", "request_id"),
@@ -72,6 +72,8 @@ def rollback(db: Path, load_id: int) -> RollbackResult:
                 raise _Refused(RollbackResult(False, "dependent", load_id,
                                               {"later": ", ".join(str(x) for x in later)}))
             fct, undo, _key = TABLES[dataset]
+            if dataset == "service_requests":
+                mark_touched(con, load_id)  # before the delete: the days of both versions
             removed = con.execute(f"DELETE FROM {fct} WHERE load_id = $id", {"id": load_id}).fetchone()[0]
             cols = [r[0] for r in con.execute(f"DESCRIBE {fct}").fetchall()]
             restored = con.execute(
@@ -84,7 +86,7 @@ def rollback(db: Path, load_id: int) -> RollbackResult:
             con.execute("UPDATE loads SET status = 'rolled_back', detail = $d WHERE load_id = $id",
                         {"d": json.dumps(note, ensure_ascii=False), "id": load_id})
             if dataset == "service_requests":
-                refresh_marts(con)
+                refresh_marts(con, only_touched=mode != "replace")
     except _Refused as exc:
         return exc.result
     return RollbackResult(True, "done", load_id, {"removed": int(removed), "restored": int(restored)})

@@ -8,15 +8,16 @@
 -- (date_diff('second') would count second boundaries crossed, off by up to a second).
 -- Open backlog at the end of day D = sum(received, day <= D) - sum(completed, day <= D): exact, because completed_at >= submitted_at.
 -- Ordered by day so DuckDB's zone maps skip row groups outside a date filter.
-CREATE OR REPLACE TABLE mart_requests_daily AS
+-- key: day
+-- touched: day
 WITH received AS (
     SELECT CAST(submitted_at AS DATE) AS day, kecamatan_code, service_code, channel, count(*) AS received
-    FROM fct_service_requests
+    FROM {facts}
     GROUP BY ALL
 ), done AS (
     SELECT CAST(r.completed_at AS DATE) AS day, r.kecamatan_code, r.service_code, r.channel,
            date_diff('microsecond', r.submitted_at, r.completed_at) / 3600e6 AS hours, s.sla_hours
-    FROM fct_service_requests AS r
+    FROM {facts} AS r
     JOIN dim_service AS s USING (service_code)
     WHERE r.completed_at IS NOT NULL
 ), completed AS (
@@ -33,4 +34,4 @@ SELECT day, kecamatan_code, service_code, channel,
        coalesce(on_time, 0)::BIGINT AS on_time,
        coalesce(hours_sum, 0)::DOUBLE AS hours_sum
 FROM received FULL OUTER JOIN completed USING (day, kecamatan_code, service_code, channel)
-ORDER BY day;
+

@@ -4,7 +4,8 @@
 -- Why: the open backlog at the end of day D is every request received minus every request completed up to D. Summing
 -- whole months before D's month here (about a thousand rows a month), plus D's own month from mart_requests_daily,
 -- reads a few thousand rows instead of the whole daily history.
-CREATE OR REPLACE TABLE mart_requests_monthly AS
+-- key: month
+-- touched: date_trunc('month', day)::DATE
 SELECT date_trunc('month', day)::DATE AS month, kecamatan_code, service_code, channel,
        sum(received)::BIGINT AS received,
        sum(completed)::BIGINT AS completed,
@@ -12,4 +13,4 @@ SELECT date_trunc('month', day)::DATE AS month, kecamatan_code, service_code, ch
        sum(hours_sum)::DOUBLE AS hours_sum
 FROM mart_requests_daily
 GROUP BY ALL
-ORDER BY month;
+

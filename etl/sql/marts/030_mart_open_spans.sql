@@ -4,9 +4,11 @@
 --              submitted_at < D + 1 day <= open_until.
 -- Ordered by open_until, so a filter `open_until >= D + 1 day` skips every row group completed before D (a filter on
 -- "completed_at IS NULL OR completed_at >= ..." cannot use zone maps: the OR defeats them).
-CREATE OR REPLACE TABLE mart_open_spans AS
+-- key: CAST(submitted_at AS DATE)
+-- touched: day
+-- order: open_until
 SELECT r.submitted_at, r.completed_at, coalesce(r.completed_at, TIMESTAMP 'infinity') AS open_until,
        r.kecamatan_code, r.service_code, r.channel, s.sla_hours
-FROM fct_service_requests AS r
+FROM {facts} AS r
 JOIN dim_service AS s USING (service_code)
-ORDER BY open_until;
+
