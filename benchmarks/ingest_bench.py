@@ -1,6 +1,10 @@
 """Benchmark: `python -m etl load` against DuckDB's bare CREATE TABLE AS read_csv on the same canonical CSV.
 
     python benchmarks/ingest_bench.py --rows 1000000 [--repeat 3] [--dir /tmp/pantau-bench]
+    python benchmarks/ingest_bench.py --rows 10000 --into /tmp/perf10m.duckdb   # a nightly load into a big database
+
+With --into, the file holds new requests of the last 7 days before that database's newest day (a nightly extract),
+and each load goes into a fresh copy of that database instead of an empty one.
 
 Both run as child processes, side by side in one run, alternating; wall time and peak RSS (from wait4) per run;
 the table reports medians and the load/bare ratio.
@@ -25,6 +29,30 @@ sys.path.insert(0, str(ROOT))
 
 BARE = ("import duckdb, sys; con = duckdb.connect(sys.argv[2]); "
         "con.execute(\"CREATE TABLE t AS SELECT * FROM read_csv('\" + sys.argv[1] + \"')\"); con.close()")
+
+
+def make_recent_csv(path: Path, rows: int, db: Path) -> None:
+    """New requests of the 7 days before `db`'s newest submission, 60% completed by then: a nightly extract."""
+    con = duckdb.connect()
+    con.execute("ATTACH ? AS big (READ_ONLY)", [str(db)])
+    end = con.execute("SELECT max(submitted_at) FROM big.fct_service_requests").fetchone()[0]
+    con.execute("DETACH big")
+    con.execute(f"""
+        COPY (
+            SELECT 'N-' || lpad(i::VARCHAR, 9, '0') AS request_id,
+                   (['KTP_EL','KK','AKTA_LAHIR','KIA','NIB','LAPOR_ADUAN'])[1 + i % 6] AS service_code,
+                   '12.71.' || lpad((1 + (i * 7) % 21)::VARCHAR, 2, '0') AS kecamatan_code,
+                   (['loket_kecamatan','mpp','online','jemput_bola'])[1 + (i * 3) % 4] AS channel,
+                   strftime($end - to_seconds(3600 + (i * 211) % (7 * 86400)), '%Y-%m-%d %H:%M:%S') AS submitted_at,
+                   CASE WHEN i % 5 < 2 THEN NULL
+                        ELSE strftime($end - to_seconds((i * 211) % 3600), '%Y-%m-%d %H:%M:%S') END AS completed_at,
+                   CASE WHEN i % 5 < 2 THEN 'open' ELSE 'completed' END AS status,
+                   round(3.55 + (i % 1000) / 10000.0, 6) AS lat,
+                   round(98.65 + (i % 777) / 10000.0, 6) AS lon
+            FROM range({rows}) AS t(i)
+        ) TO '{path}' (HEADER)
+    """, {"end": end})
+    con.close()
 
 
 def make_csv(path: Path, rows: int) -> None:
@@ -71,13 +99,19 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--dir", default="/tmp/pantau-ingest-bench")
+    ap.add_argument("--into", help="load into copies of this database (a nightly load) instead of an empty one")
     args = ap.parse_args()
     work = Path(args.dir)
     work.mkdir(parents=True, exist_ok=True)
-    csv_path = work / f"requests_{args.rows}.csv"
-    if not csv_path.exists():
-        make_csv(csv_path, args.rows)
-    base = work / "base.duckdb"
+    if args.into:
+        csv_path = work / f"nightly_{args.rows}.csv"
+        make_recent_csv(csv_path, args.rows, Path(args.into))
+        base = Path(args.into)
+    else:
+        csv_path = work / f"requests_{args.rows}.csv"
+        if not csv_path.exists():
+            make_csv(csv_path, args.rows)
+        base = work / "base.duckdb"
     if not base.exists():
         from etl.build import build
 
@@ -103,7 +137,7 @@ def main() -> int:
         print(f"run {i + 1}: bare {bare_t[-1]:.2f} s / {bare_m[-1]:.0f} MiB, "
               f"etl load {load_t[-1]:.2f} s / {load_m[-1]:.0f} MiB; phases {phases}")
     con = duckdb.connect(str(work / "pantau.duckdb"), read_only=True)
-    loaded = con.execute("SELECT count(*) FROM fct_service_requests").fetchall()[0][0]
+    loaded = con.execute("SELECT rows_loaded FROM loads ORDER BY load_id DESC LIMIT 1").fetchall()[0][0]
     con.close()
     bt, lt = statistics.median(bare_t), statistics.median(load_t)
     # runs alternate, so each pair saw about the same machine load: the median of the pair ratios is the figure
