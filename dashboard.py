@@ -33,6 +33,7 @@ key = ui.page_key(pages, current)
 try:
     if key != "kiosk":  # the kiosk screen is chrome-free: no sidebar, no filters
         ui.style()
+        ui.dismiss_stale_not_found()
         ui.sidebar_navigation(pages, key, lang)
         ui.language_switch(key, lang)
         ui.sidebar_filters(key, lang)

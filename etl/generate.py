@@ -12,6 +12,7 @@ after integrated services launched (city.toml `integration_month`).
 from __future__ import annotations
 
 import csv
+import hashlib
 import math
 import random
 import time
@@ -51,6 +52,15 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+# Monday is busiest after the weekend; Friday counters close earlier for Friday prayers.
+WEEKDAY_FACTOR = (1.12, 1.04, 1.0, 0.98, 0.86)
+
+
+def _date_unit(d: date) -> float:
+    """A number in [0, 1) fixed by the date alone (same data for the same seed, whatever the chunking)."""
+    return int(hashlib.sha256(d.isoformat().encode()).hexdigest()[:8], 16) / 2**32
+
+
 def day_weights(pack: Path, window: SampleWindow) -> list[tuple[date, float, float, float, float]]:
     """Per day: (day, volume weight, share of channels loket / mpp / online as cumulative thresholds)."""
     calendar = [(date.fromisoformat(r["date_from"]), date.fromisoformat(r["date_to"]), float(r["volume_factor"]))
@@ -66,6 +76,9 @@ def day_weights(pack: Path, window: SampleWindow) -> list[tuple[date, float, flo
             w *= 0.10                                # Saturday: online only, a trickle
         elif d.weekday() == 6:
             w *= 0.06
+        else:
+            w *= WEEKDAY_FACTOR[d.weekday()]
+        w *= 0.85 + 0.30 * _date_unit(d)             # day-to-day variation: no two weekdays alike
         for lo, hi, factor in calendar:
             if lo <= d <= hi:
                 w *= factor

@@ -301,6 +301,36 @@ def style() -> None:
     st.html(CSS)
 
 
+# With a pages/ folder next to dashboard.py, the very first session after a server start runs Streamlit's old
+# folder-based navigation once before st.navigation takes over. A deep link (/layanan?…) then shows Streamlit's
+# "Page not found … Running the app's main page" dialog although the requested page is drawn right after it.
+# Closing that one dialog on the first run of a session keeps shared links clean after a restart.
+_DISMISS_STALE_NOT_FOUND = """<script>
+(function () {
+  if (window.__pantauNotFound) return;
+  window.__pantauNotFound = true;
+  const until = Date.now() + 8000;
+  const timer = setInterval(function () {
+    for (const dialog of document.querySelectorAll('[role="dialog"]')) {
+      if ((dialog.textContent || "").includes("Page not found")) {
+        const close = dialog.querySelector('button[aria-label="Close"]');
+        if (close) close.click();
+      }
+    }
+    if (Date.now() > until) clearInterval(timer);
+  }, 100);
+})();
+</script>"""
+
+
+def dismiss_stale_not_found() -> None:
+    """On a session's first run only (see _DISMISS_STALE_NOT_FOUND)."""
+    if st.session_state.get("_pantau_seen"):
+        return
+    st.session_state["_pantau_seen"] = True
+    st.html(_DISMISS_STALE_NOT_FOUND, unsafe_allow_javascript=True)
+
+
 # --- page building blocks -----------------------------------------------------------------------------------------
 def page_header(page: str, language: str, f: Filters | None = None, *, compare: bool = False) -> None:
     """Title band, 'data up to …', the period, and the sample-data banner while generated data is shown."""
