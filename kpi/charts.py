@@ -86,7 +86,8 @@ def _finish(chart: alt.TopLevelMixin, lang: str, height: int = 320) -> alt.TopLe
 
 def _period_label(df: pd.DataFrame, grain: str, lang: str) -> pd.Series:
     fn = fmt.month if grain == "month" else fmt.day
-    return df["period"].map(lambda d: fn(pd.Timestamp(d).date(), lang))
+    labels = {d: fn(pd.Timestamp(d).date(), lang) for d in df["period"].unique()}  # once per period, not per row
+    return df["period"].map(labels)
 
 
 def _x_time(grain: str, lang: str) -> alt.X:
