@@ -123,11 +123,17 @@ def by_kecamatan(r: Reader, f: Filters) -> pd.DataFrame:
     )
 
 
-def by_service_kecamatan(r: Reader, f: Filters) -> pd.DataFrame:
-    """Completed requests per service x kecamatan in the period: completed, on_time, on_time_rate, median_hours."""
+def by_service_kecamatan(r: Reader, f: Filters, *, with_previous: bool = False) -> pd.DataFrame:
+    """Completed requests per service x kecamatan in the period: completed, on_time, on_time_rate, median_hours.
+
+    with_previous: also the previous period of equal length (f.previous()) in the same scan, with a column
+    `current` (True for f's period, False for the previous one).
+    """
+    start = f.previous().date_from if with_previous else f.date_from
     return r.df(
         f"""
-        SELECT service_code, kecamatan_code,
+        SELECT {"completed_day >= $current_from AS current," if with_previous else ""}
+               service_code, kecamatan_code,
                count(*) AS completed,
                count(*) FILTER (WHERE on_time) AS on_time,
                avg(on_time::DOUBLE) AS on_time_rate,
@@ -135,9 +141,9 @@ def by_service_kecamatan(r: Reader, f: Filters) -> pd.DataFrame:
         FROM mart_completions
         WHERE {where("completed_day")}
         GROUP BY ALL
-        ORDER BY service_code, kecamatan_code
+        ORDER BY ALL
         """,
-        f.params(),
+        {**f.params(), "date_from": start, **({"current_from": f.date_from} if with_previous else {})},
     )
 
 

@@ -185,8 +185,9 @@ def biggest_movers(r: Reader, f: Filters, lang: str, n: int = 5, min_completed: 
     Only pairs with at least `min_completed` completions in both periods count (medians of a handful are noise).
     Returns the `n` most improved (direction 'down') then the `n` most worsened ('up'), with both medians.
     """
-    cur = metrics.by_service_kecamatan(r, f)
-    prev = metrics.by_service_kecamatan(r, f.previous())
+    both_periods = metrics.by_service_kecamatan(r, f, with_previous=True)  # one scan for both periods
+    cur = both_periods[both_periods["current"]].drop(columns="current")
+    prev = both_periods[~both_periods["current"]].drop(columns="current")
     both = cur.merge(prev, on=["service_code", "kecamatan_code"], suffixes=("", "_prev"))
     both = both[(both["completed"] >= min_completed) & (both["completed_prev"] >= min_completed)]
     both = both.assign(change_hours=both["median_hours"] - both["median_hours_prev"])

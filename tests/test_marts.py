@@ -14,7 +14,7 @@ import pytest
 from etl.config import city_dir, city_settings
 from etl.generate import generate_requests
 from etl.store import SQL_DIR
-from kpi import metrics
+from kpi import metrics, queries
 from kpi.db import Reader
 from kpi.filters import Filters
 
@@ -190,3 +190,28 @@ def test_backlog_series_ends_on_the_summary_backlog(sample_db: Path, raw: pd.Dat
         end = datetime.combine(pd.Timestamp(day).date() + timedelta(days=1), time())
         want = int(((raw["submitted_at"] < end) & (raw["completed_at"].isna() | (raw["completed_at"] >= end))).sum())
         assert value == want, day
+
+
+def test_biggest_movers_equal_the_medians_over_raw_rows(sample_db: Path, raw: pd.DataFrame) -> None:
+    """Both periods come from one scan (by_service_kecamatan with_previous): the same pairs, medians and changes as
+    pandas over raw rows for each period separately."""
+    f = Filters(date(2024, 1, 1), date(2024, 12, 31))
+    got = queries.biggest_movers(Reader(sample_db), f, "en", n=5, min_completed=5)
+
+    def medians(period: Filters) -> pd.DataFrame:
+        day = raw["completed_at"].dt.normalize()
+        done = raw[(day >= pd.Timestamp(period.date_from)) & (day <= pd.Timestamp(period.date_to))]
+        g = done.groupby(["service_code", "kecamatan_code"])["hours"]
+        return pd.DataFrame({"n": g.size(), "median": g.median()})
+
+    both = medians(f).join(medians(f.previous()).add_suffix("_prev"), how="inner")
+    both = both[(both["n"] >= 5) & (both["n_prev"] >= 5)]
+    change = both["median"] - both["median_prev"]
+    want = {**{k: ("down", v) for k, v in change[change < 0].nsmallest(5).items()},
+            **{k: ("up", v) for k, v in change[change > 0].nlargest(5).items()}}
+    assert len(want) == 10
+    have = {(r.service_code, r.kecamatan_code): (r.direction, r.change_hours) for r in got.itertuples()}
+    assert have.keys() == want.keys()
+    for key, (direction, value) in want.items():
+        assert have[key][0] == direction
+        assert abs(have[key][1] - value) < TOL
