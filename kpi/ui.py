@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -304,11 +305,15 @@ def style() -> None:
 # With a pages/ folder next to dashboard.py, the very first session after a server start runs Streamlit's old
 # folder-based navigation once before st.navigation takes over. A deep link (/layanan?…) then shows Streamlit's
 # "Page not found … Running the app's main page" dialog although the requested page is drawn right after it.
-# Closing that one dialog on the first run of a session keeps shared links clean after a restart.
+# Closing that one dialog, only when the address is one of our pages, keeps shared links clean after a restart; a
+# mistyped address still gets Streamlit's notice.
 _DISMISS_STALE_NOT_FOUND = """<script>
 (function () {
   if (window.__pantauNotFound) return;
   window.__pantauNotFound = true;
+  const ours = %s;
+  const path = window.location.pathname.replace(/\\/+$/, "").split("/").pop();
+  if (!ours.includes(path)) return;
   const until = Date.now() + 8000;
   const timer = setInterval(function () {
     for (const dialog of document.querySelectorAll('[role="dialog"]')) {
@@ -328,7 +333,7 @@ def dismiss_stale_not_found() -> None:
     if st.session_state.get("_pantau_seen"):
         return
     st.session_state["_pantau_seen"] = True
-    st.html(_DISMISS_STALE_NOT_FOUND, unsafe_allow_javascript=True)
+    st.html(_DISMISS_STALE_NOT_FOUND % json.dumps([spec.url_path for spec in PAGES]), unsafe_allow_javascript=True)
 
 
 # --- page building blocks -----------------------------------------------------------------------------------------

@@ -110,6 +110,14 @@ def test_deep_link_on_a_fresh_server_runs_the_navigation(server: str, page: obje
     assert page.get_by_text(t("filters.title", "en"), exact=True).count() == 1
 
 
+def test_a_mistyped_address_still_gets_the_not_found_notice(server: str, page: object) -> None:
+    page.goto(f"{server}/no-such-page")
+    page.wait_for_selector('[role="dialog"]:has-text("Page not found")', timeout=TIMEOUT)
+    page.wait_for_timeout(1500)  # longer than the dismissal's first tick
+    assert page.locator('[role="dialog"]').filter(has_text="Page not found").count() == 1
+    page.keyboard.press("Escape")
+
+
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_every_page_draws_without_exception(server: str, page: object, lang: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
