@@ -98,6 +98,7 @@ def main() -> int:
     parser.add_argument("--refresh", type=int, default=10)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--sample-every", type=float, default=30, help="seconds between samples")
+    parser.add_argument("--name", default="kiosk_soak", help="results file: benchmarks/results/<name>.json")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -193,7 +194,7 @@ def main() -> int:
     payload = {"machine": machine(), "args": vars(args), "url_query": query, "start": start, "end": end,
                "events": events, "views_seen": sorted(views_seen), "samples_with_error_or_blank": bad_samples,
                "samples": samples}
-    path = save("kiosk_soak", payload)
+    path = save(args.name, payload)
     print({k: payload[k] for k in ("start", "end", "events", "views_seen", "samples_with_error_or_blank")})
     print(f"saved {path.relative_to(ROOT)}")
     ok = (events.get("restart", {}).get("seconds_to_reload_after_server_up") is not None

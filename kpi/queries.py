@@ -105,7 +105,7 @@ def backlog_age(r: Reader, f: Filters) -> pd.DataFrame:
     return r.df(
         f"""
         WITH open_at_end AS (
-            SELECT date_diff('second', submitted_at, $date_to + INTERVAL 1 DAY) / 3600.0 AS age_hours, sla_hours
+            SELECT date_diff('microsecond', submitted_at, $date_to + INTERVAL 1 DAY) / 3600e6 AS age_hours, sla_hours
             FROM mart_open_spans
             WHERE submitted_at < $date_to + INTERVAL 1 DAY
               -- open_until = completed_at or +infinity: one plain comparison lets zone maps skip closed history
@@ -146,11 +146,12 @@ def time_trend(r: Reader, f: Filters, grain: str) -> pd.DataFrame:
     unit = GRAINS[grain]
     return r.df(
         f"""
-        SELECT date_trunc('{unit}', completed_day)::DATE AS period, count(*)::BIGINT AS completed,
-               quantile_cont(hours, 0.5) AS median_hours, quantile_cont(hours, 0.9) AS p90_hours,
-               avg(on_time::DOUBLE) AS on_time_rate
-        FROM mart_completions WHERE {where("completed_day")}
-        GROUP BY ALL ORDER BY period
+        SELECT period, completed, qs[1] AS median_hours, qs[2] AS p90_hours, on_time_rate
+        FROM (SELECT date_trunc('{unit}', completed_day)::DATE AS period, count(*)::BIGINT AS completed,
+                     {metrics.MEDIAN_P90} AS qs, {metrics.ON_TIME_RATE} AS on_time_rate
+              FROM mart_completions WHERE {where("completed_day")}
+              GROUP BY ALL)
+        ORDER BY period
         """,
         f.params(),
     )

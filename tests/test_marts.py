@@ -215,3 +215,32 @@ def test_biggest_movers_equal_the_medians_over_raw_rows(sample_db: Path, raw: pd
     for key, (direction, value) in want.items():
         assert have[key][0] == direction
         assert abs(have[key][1] - value) < TOL
+
+
+def test_time_trend_equals_the_definitions_per_month(sample_db: Path, raw: pd.DataFrame) -> None:
+    f = Filters(date(2023, 1, 1), date(2024, 6, 30))
+    got = queries.time_trend(Reader(sample_db), f, "month")
+    day = raw["completed_at"].dt.normalize()
+    done = raw[(day >= pd.Timestamp(f.date_from)) & (day <= pd.Timestamp(f.date_to))]
+    month = done["completed_at"].dt.to_period("M").dt.start_time
+    g = done.assign(on_time=done["hours"] <= done["sla_hours"]).groupby(month)
+    want = pd.DataFrame({"completed": g.size(), "median_hours": g["hours"].median(),
+                         "p90_hours": g["hours"].quantile(0.9), "on_time_rate": g["on_time"].mean()})
+    assert len(want) == 18
+    assert list(pd.to_datetime(got["period"])) == list(want.index)
+    cols = ["completed", "median_hours", "p90_hours", "on_time_rate"]
+    np.testing.assert_allclose(got[cols].to_numpy(float), want[cols].to_numpy(float), rtol=0, atol=TOL)
+
+
+def test_backlog_age_equals_the_definitions(sample_db: Path, raw: pd.DataFrame) -> None:
+    f = Filters(date(2024, 3, 1), date(2024, 3, 31))
+    got = queries.backlog_age(Reader(sample_db), f).set_index("bucket")
+    end = pd.Timestamp(f.date_to) + pd.Timedelta(days=1)
+    open_rows = raw[(raw["submitted_at"] < end) & (raw["completed_at"].isna() | (raw["completed_at"] >= end))]
+    age = (end - open_rows["submitted_at"]).dt.total_seconds() / 3600
+    bucket = pd.cut(age, [0, 24, 72, 168, np.inf], right=False, labels=["lt_1d", "d1_3", "d3_7", "gt_7d"])
+    assert int(got["open"].sum()) == len(open_rows) > 0
+    for name in ("lt_1d", "d1_3", "d3_7", "gt_7d"):
+        in_bucket = bucket == name
+        assert got.loc[name, "open"] == int(in_bucket.sum()), name
+        assert got.loc[name, "past_sla"] == int((in_bucket & (age > open_rows["sla_hours"])).sum()), name
