@@ -325,7 +325,8 @@ def recovery_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
         label=lambda d: _period_label(d, "month", lang),
         value_fmt=lambda d: d["recovery"].map(lambda v: fmt.number(v, lang, 1)),
     )
-    line = alt.Chart(data).mark_line(point=True, strokeWidth=2.5, color=OKABE_ITO[2]).encode(
+    green = OKABE_ITO[2]  # the points too: a theme's default point colour would otherwise show through
+    line = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(color=green), strokeWidth=2.5, color=green).encode(
         x=_x_time("month", lang),
         y=alt.Y("recovery:Q", title=t("chart.axis.recovery", lang), axis=alt.Axis(format=",d")),
         tooltip=[alt.Tooltip("label:N", title=t("chart.axis.period_month", lang)),
