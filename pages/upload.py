@@ -12,12 +12,12 @@ from etl.config import db_path
 from etl.ingest import load_file, rollback
 from etl.ingest.auth import verify_password
 from etl.ingest.preview import history, preview, undoable
-from kpi import export, fmt
+from kpi import export, fmt, ui
 from kpi.i18n import normalise_lang, t
 
 MAX_MB = 200
 lang = normalise_lang(st.query_params.get("lang"))
-st.title(t("upload.title", lang))
+ui.page_header("upload", lang)
 
 
 def plain(text: str) -> str:
@@ -67,7 +67,13 @@ def report(result, label: str) -> None:
     if result.errors:
         errors = pd.DataFrame([{t("upload.line", lang): p.line, t("upload.column", lang): p.column,
                                 t("upload.reason", lang): p.reason(lang)} for p in result.errors])
-        st.dataframe(errors.head(100), hide_index=True, width="stretch", key=f"upload_errors_{label}")
+        # the first problems in full (table cells cut long messages), then the first hundred as a table
+        for p in result.errors[:3]:
+            where = t("upload.where", lang, line=p.line if p.line is not None else "–", column=p.column or "–")
+            st.error(plain(f"{where}: {p.reason(lang)}"), icon=":material/error:")
+        reason_col = st.column_config.TextColumn(t("upload.reason", lang), width="large")
+        st.dataframe(errors.head(100), hide_index=True, width="stretch", key=f"upload_errors_{label}",
+                     column_config={t("upload.reason", lang): reason_col})
         st.download_button(t("upload.errors_download", lang), export.to_csv(errors),
                            file_name="pantau_errors.csv", mime="text/csv", key=f"upload_errors_csv_{label}")
     elif result.ok:

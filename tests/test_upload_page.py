@@ -9,6 +9,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from etl.ingest.auth import hash_password, verify_password
+from kpi.i18n import t
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "upload.py")
@@ -36,7 +37,7 @@ def test_password_gate(app_env: Path) -> None:
     at.button[0].click().run()
     assert not at.exception
     assert at.radio(key="upload_dataset").value == "service_requests"
-    assert not at.warning
+    assert [w.value for w in at.warning] == [t("app.sample_banner", "id")]  # only the sample-data banner
 
 
 def test_hash_password_command() -> None:
