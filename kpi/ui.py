@@ -406,12 +406,15 @@ def legend_html(items: list[tuple[str, str]], title: str) -> str:
 
 def choice(page: str, field: str, options: list[str], labels: Callable[[str], str], label: str,
            default: str | None = None, widget: str = "radio") -> str:
-    """A page-level choice (grain, metric, indicator…) kept in the URL as ?<field>=…; widget key <page>_<field>."""
+    """A page-level choice (grain, metric, indicator…) kept in the URL as ?<field>=…; widget key <page>_<field>.
+
+    The URL decides once it names a value (a shared link, or the reader's own pick, stored there on change); until
+    then the choice follows `default`, which may depend on the filters (a year gets weeks or months, not days).
+    """
     key = f"{page}_{field}"
     default = default if default in options else options[0]
     wanted = st.query_params.get(field)
-    if key not in st.session_state or st.session_state[key] not in options:
-        st.session_state[key] = wanted if wanted in options else default
+    st.session_state[key] = wanted if wanted in options else default
 
     def _store() -> None:
         st.query_params[field] = st.session_state[key]

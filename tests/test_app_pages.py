@@ -214,3 +214,18 @@ def test_unreadable_database_gives_a_friendly_message(tmp_path: Path, monkeypatc
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
     assert not at.exception
     assert [e.value for e in at.error] == [ui.t("app.unavailable", "id")]
+
+
+def test_the_grain_follows_the_period_until_the_reader_picks_one() -> None:
+    at = run_page("throughput")  # the last 30 days: days
+    assert at.radio(key="throughput_grain").value == "day"
+    at.query_params["period"] = "lastyear"
+    at.run()
+    assert at.radio(key="throughput_grain").value == "month"  # a year in days would be 365 points per group
+    at.radio(key="throughput_grain").set_value("week").run()
+    assert at.query_params["grain"] == "week"  # the pick goes into the shared link …
+    at.query_params["period"] = "last30"
+    at.run()
+    assert at.radio(key="throughput_grain").value == "week"  # … and stays, whatever the period
+    linked = run_page("throughput", period="lastyear", grain="day")
+    assert linked.radio(key="throughput_grain").value == "day"
