@@ -143,7 +143,7 @@ def refresh_marts(con: duckdb.DuckDBPyConnection, *, only_touched: bool = False)
     Full: rebuild each mart from all facts, sorted. Incremental (after mark_touched): replace only the mart rows of
     the touched days, computed from the facts of those days — a nightly load into ten million requests then costs
     its own days, not a rebuild. The rows of a day depend only on facts submitted or completed that day, and every
-    touched day is replaced whole, so the result equals a full rebuild (tests/test_marts.py checks it).
+    touched day is replaced whole, so the result equals a full rebuild (tests/test_marts_incremental.py checks it).
     """
     existing = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
     items = marts()
