@@ -1,4 +1,9 @@
-"""Read-side layer: pure Altair chart builders (aggregated DataFrame in, alt.Chart out; no Streamlit)."""
+"""Read-side layer: pure Altair chart builders (aggregated DataFrame in, alt.Chart out; no Streamlit).
+
+Encodings are always channel objects (alt.X("p25:Q")), never bare strings or alt.value(): Altair turns a bare
+string or dict into a channel through from_dict, which hashes the whole Vega-Lite schema on every call (about 7 ms
+a channel, more than the rest of a chart). tests/test_charts.py checks that no builder takes that path.
+"""
 
 from __future__ import annotations
 
@@ -73,15 +78,18 @@ def _rows_height(rows: int, extra: int, per_row: int = 24) -> int:
 
 
 def _finish(chart: alt.TopLevelMixin, lang: str, height: int = 320) -> alt.TopLevelMixin:
-    # One configure() call: every chained configure_* would deep-copy the whole chart again.
-    return chart.properties(height=height).configure(
-        locale=LOCALES.get(lang, LOCALES["id"]), font="Source Sans Pro, sans-serif",
-        axis={"labelColor": MUTED, "titleColor": TEXT, "labelFontSize": 12, "titleFontSize": 13,
-              "gridColor": "#E3E7EC"},
-        legend={"labelColor": TEXT, "titleColor": TEXT, "labelFontSize": 12, "titleFontSize": 13,
-                "orient": "bottom", "labelLimit": 260},
-        view={"stroke": None},
-    )
+    # The builder owns `chart`, so its height and config are set in place: properties() and configure() would each
+    # deep-copy the whole chart (and validate) to give back a new one.
+    chart.height = height
+    chart.config = {
+        "locale": LOCALES.get(lang, LOCALES["id"]), "font": "Source Sans Pro, sans-serif",
+        "axis": {"labelColor": MUTED, "titleColor": TEXT, "labelFontSize": 12, "titleFontSize": 13,
+                 "gridColor": "#E3E7EC"},
+        "legend": {"labelColor": TEXT, "titleColor": TEXT, "labelFontSize": 12, "titleFontSize": 13,
+                   "orient": "bottom", "labelLimit": 260},
+        "view": {"stroke": None},
+    }
+    return chart
 
 
 def _period_label(df: pd.DataFrame, grain: str, lang: str) -> pd.Series:
@@ -202,10 +210,10 @@ def quantile_boxplot(df: pd.DataFrame, lang: str) -> alt.Chart:
                alt.Tooltip("median_fmt:N", title=t("chart.median", lang)), alt.Tooltip("p75_fmt:N", title="p75"),
                alt.Tooltip("p90_fmt:N", title="p90"), alt.Tooltip("sla_hours_fmt:N", title=t("chart.sla", lang))]
     base = alt.Chart().encode(y=y, tooltip=tooltip)  # the data sits once on the layer, not on every mark
-    whisker = base.mark_rule(color=MUTED).encode(x=axis_x, x2="p90:Q")
-    box = base.mark_bar(size=14, color=OKABE_ITO[4]).encode(x="p25:Q", x2="p75:Q")
-    median = base.mark_tick(color=TEXT, thickness=2.5, size=14).encode(x="median:Q")
-    sla = base.mark_point(shape="diamond", filled=True, size=70, color="#D55E00").encode(x="sla_hours:Q")
+    whisker = base.mark_rule(color=MUTED).encode(x=axis_x, x2=alt.X2("p90:Q"))
+    box = base.mark_bar(size=14, color=OKABE_ITO[4]).encode(x=alt.X("p25:Q"), x2=alt.X2("p75:Q"))
+    median = base.mark_tick(color=TEXT, thickness=2.5, size=14).encode(x=alt.X("median:Q"))
+    sla = base.mark_point(shape="diamond", filled=True, size=70, color="#D55E00").encode(x=alt.X("sla_hours:Q"))
     return _finish(alt.layer(whisker, box, median, sla, data=data), lang, height=_rows_height(len(data), extra=60))
 
 
@@ -250,7 +258,7 @@ def on_time_chart(df: pd.DataFrame, target: float, lang: str) -> alt.Chart:
                  alt.Tooltip("n_fmt:N", title=t("chart.axis.completed", lang))],
     )
     rule = alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(color=TEXT, strokeDash=[4, 3], size=2).encode(
-        x="target:Q")
+        x=alt.X("target:Q"))
     return _finish(alt.layer(bars, rule), lang, height=_rows_height(len(data), extra=90))
 
 
@@ -295,7 +303,7 @@ def index_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
                  alt.Tooltip("status:N", title=t("chart.axis.status", lang))],
     )
     rules = alt.Chart(pd.DataFrame({"x": [INDEX_AMBER, INDEX_GREEN]})).mark_rule(
-        color=TEXT, strokeDash=[4, 3]).encode(x="x:Q")
+        color=TEXT, strokeDash=[4, 3]).encode(x=alt.X("x:Q"))
     return _finish(alt.layer(bars, rules), lang, height=_rows_height(len(data), extra=110))
 
 
@@ -332,7 +340,7 @@ def recovery_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
         tooltip=[alt.Tooltip("label:N", title=t("chart.axis.period_month", lang)),
                  alt.Tooltip("value_fmt:N", title=t("chart.axis.recovery", lang))],
     )
-    base = alt.Chart(pd.DataFrame({"y": [100]})).mark_rule(color=TEXT, strokeDash=[4, 3], size=2).encode(y="y:Q")
+    base = alt.Chart(pd.DataFrame({"y": [100]})).mark_rule(color=TEXT, strokeDash=[4, 3], size=2).encode(y=alt.Y("y:Q"))
     label = alt.Chart(pd.DataFrame({"y": [100], "text": [t("chart.baseline_2019", lang)]})).mark_text(
-        align="left", dx=4, dy=-8, color=TEXT, fontSize=12).encode(y="y:Q", x=alt.value(0), text="text:N")
+        align="left", dx=4, dy=-8, color=TEXT, fontSize=12).encode(y=alt.Y("y:Q"), x=alt.XValue(0), text=alt.Text("text:N"))
     return _finish(alt.layer(base, line, label), lang, height=280)

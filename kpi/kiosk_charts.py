@@ -137,7 +137,7 @@ def scores_chart(frame: pd.DataFrame, lang: str, theme: str) -> alt.LayerChart:
                         scale=alt.Scale(domain=["good", "mid", "bad"], range=[p["good"], p["amber"], p["bad"]])),
     )
     target = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeWidth=4, strokeDash=[10, 6], color=p["fg"]) \
-        .encode(x="x:Q")
+        .encode(x=alt.X("x:Q"))
     return _config(alt.layer(bars, target), theme, lang)
 
 
@@ -153,7 +153,7 @@ def recovery_chart(frame: pd.DataFrame, lang: str, theme: str) -> alt.LayerChart
                         scale=alt.Scale(domain=labels, range=[p["a"], p["b"], p["c"]][: len(labels)])),
     )
     base = alt.Chart(pd.DataFrame({"y": [100]})).mark_rule(strokeWidth=3, strokeDash=[10, 6], color=p["fg"]) \
-        .encode(y="y:Q")
+        .encode(y=alt.Y("y:Q"))
     return _config(alt.layer(base, lines), theme, lang)
 
 
