@@ -342,5 +342,6 @@ def recovery_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
     )
     base = alt.Chart(pd.DataFrame({"y": [100]})).mark_rule(color=TEXT, strokeDash=[4, 3], size=2).encode(y=alt.Y("y:Q"))
     label = alt.Chart(pd.DataFrame({"y": [100], "text": [t("chart.baseline_2019", lang)]})).mark_text(
-        align="left", dx=4, dy=-8, color=TEXT, fontSize=12).encode(y=alt.Y("y:Q"), x=alt.XValue(0), text=alt.Text("text:N"))
+        align="left", dx=4, dy=-8, color=TEXT, fontSize=12).encode(
+        y=alt.Y("y:Q"), x=alt.XValue(0), text=alt.Text("text:N"))
     return _finish(alt.layer(base, line, label), lang, height=280)

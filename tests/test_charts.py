@@ -113,7 +113,8 @@ def _every_chart(r: Reader) -> list:
     from kpi import kiosk_charts, kiosk_data, metrics
 
     volumes = queries.volume_series(r, OCT, "day", "service", "id")
-    tourism = queries.tourism_recovery(r, "foreign_arrivals", queries.tourism_areas(r)[0], date(2019, 1, 1), OCT.date_to)
+    area = queries.tourism_areas(r)[0]
+    tourism = queries.tourism_recovery(r, "foreign_arrivals", area, date(2019, 1, 1), OCT.date_to)
     built = [
         charts.received_completed_chart(volumes, "day", "id"),
         charts.volume_chart(volumes, "received", "day", "service", "id"),
