@@ -8,30 +8,24 @@
 -- (date_diff('second') would count second boundaries crossed, off by up to a second).
 -- Open backlog at the end of day D = sum(received, day <= D) - sum(completed, day <= D): exact, because completed_at >= submitted_at.
 -- Ordered by day so DuckDB's zone maps skip row groups outside a date filter.
+-- Built as one stream of events (each request once as submitted, once more as completed) and one GROUP BY: a full
+-- outer join of the two aggregates gave the same rows ~25% slower.
 -- key: day
 -- touched: day
-WITH received AS (
-    SELECT CAST(submitted_at AS DATE) AS day, kecamatan_code, service_code, channel, count(*) AS received
+SELECT day, kecamatan_code, service_code, channel,
+       count(*) FILTER (WHERE NOT done)::BIGINT AS received,
+       count(*) FILTER (WHERE done)::BIGINT AS completed,
+       count(*) FILTER (WHERE done AND hours <= sla_hours)::BIGINT AS on_time,
+       coalesce(sum(hours), 0)::DOUBLE AS hours_sum
+FROM (
+    SELECT CAST(submitted_at AS DATE) AS day, kecamatan_code, service_code, channel, false AS done,
+           NULL::DOUBLE AS hours, NULL::DOUBLE AS sla_hours
     FROM {facts}
-    GROUP BY ALL
-), done AS (
-    SELECT CAST(r.completed_at AS DATE) AS day, r.kecamatan_code, r.service_code, r.channel,
-           date_diff('microsecond', r.submitted_at, r.completed_at) / 3600e6 AS hours, s.sla_hours
+    UNION ALL
+    SELECT CAST(r.completed_at AS DATE), r.kecamatan_code, r.service_code, r.channel, true,
+           date_diff('microsecond', r.submitted_at, r.completed_at) / 3600e6, s.sla_hours
     FROM {facts} AS r
     JOIN dim_service AS s USING (service_code)
     WHERE r.completed_at IS NOT NULL
-), completed AS (
-    SELECT day, kecamatan_code, service_code, channel,
-           count(*) AS completed,
-           count(*) FILTER (WHERE hours <= sla_hours) AS on_time,
-           sum(hours) AS hours_sum
-    FROM done
-    GROUP BY ALL
 )
-SELECT day, kecamatan_code, service_code, channel,
-       coalesce(received, 0)::BIGINT AS received,
-       coalesce(completed, 0)::BIGINT AS completed,
-       coalesce(on_time, 0)::BIGINT AS on_time,
-       coalesce(hours_sum, 0)::DOUBLE AS hours_sum
-FROM received FULL OUTER JOIN completed USING (day, kecamatan_code, service_code, channel)
-
+GROUP BY ALL
