@@ -7,7 +7,7 @@
 -- key: CAST(submitted_at AS DATE)
 -- touched: day
 -- order: open_until
-SELECT r.submitted_at, r.completed_at, coalesce(r.completed_at, TIMESTAMP 'infinity') AS open_until,
+SELECT r.submitted_at, coalesce(r.completed_at, TIMESTAMP 'infinity') AS open_until,
        r.kecamatan_code, r.service_code, r.channel, s.sla_hours
 FROM {facts} AS r
 JOIN dim_service AS s USING (service_code)
