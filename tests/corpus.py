@@ -140,6 +140,14 @@ def quoted_newline_then_bad(path: Path) -> Path:
     return _text(path, [[*HEADER, "note"], *rows])  # row 3 starts on physical line 2 + 2*3 = 8
 
 
+def blank_lines_then_bad(path: Path) -> Path:
+    rows = [list(r) for r in ROWS]
+    rows[2][HEADER.index("kecamatan_code")] = "Medan Atlantis"
+    lines = [",".join(HEADER), ",".join(rows[0]), "", ",".join(rows[1]), "", ",".join(rows[2]), ",".join(rows[3])]
+    path.write_text("\n".join(lines) + "\n\n\n", encoding="utf-8")  # row 3 on line 6; blank lines at the end too
+    return path
+
+
 def conflict(path: Path) -> Path:
     dup = list(ROWS[0])
     dup[HEADER.index("channel")] = "online"
@@ -205,6 +213,8 @@ CASES = [
     Case("ragged", "service_requests", ragged, 1, error_code="ragged_row", error_line=3),
     Case("quoted_newline_then_bad", "service_requests", quoted_newline_then_bad, 1, error_code="unknown_kecamatan",
          error_line=8),
+    Case("blank_lines_then_bad", "service_requests", blank_lines_then_bad, 1, error_code="unknown_kecamatan",
+         error_line=6),
     Case("tourism_long", "tourism", tourism_long, 0, 2),
     Case("tourism_wide", "tourism", tourism_wide, 0, 4),
     Case("tourism_bps", "tourism", tourism_bps, 0, 5, extra={"indicator": "wisnus_trips"}),

@@ -105,7 +105,8 @@ def _prepare_mapping(con: duckdb.DuckDBPyConnection, s: Sniffed, module: Any,
 
 def _line_map(con: duckdb.DuckDBPyConnection, s: Sniffed, ragged_lines: set[int], nrows: int) -> None:
     """TEMP TABLE ing_line_map(rn, line) for every record named in ing_errors."""
-    if not (s.has_quotes or s.has_blank_lines or ragged_lines):
+    no_errors = con.execute("SELECT count(*) = 0 FROM ing_errors").fetchone()[0]
+    if no_errors or (not ragged_lines and s.records_are_lines()):
         con.execute("""CREATE OR REPLACE TEMP TABLE ing_line_map AS
                        SELECT DISTINCT rn, rn + 2 AS line FROM (SELECT rn FROM ing_errors
                                                                UNION ALL SELECT other_rn FROM ing_errors)

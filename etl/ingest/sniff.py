@@ -37,10 +37,16 @@ class Sniffed:
     header: list[str]
     sha256: str
     size: int
-    has_quotes: bool = True    # a quote anywhere: records may span lines, so line numbers need a scan
-    has_blank_lines: bool = True
     sheet: str | None = None
     temp_files: list[Path] = field(default_factory=list)
+    # Whether every record is one physical line (no quotes, which may span lines, and no blank line before the end),
+    # so that record N sits on line N + 1. Found by a scan on first use: only a file with errors needs line numbers.
+    one_line_records: bool | None = None
+
+    def records_are_lines(self) -> bool:
+        if self.one_line_records is None:
+            self.one_line_records = _one_line_records(self.path)
+        return self.one_line_records
 
     def cleanup(self) -> None:
         for p in self.temp_files:
@@ -65,14 +71,12 @@ def _looks_binary(head: bytes) -> bool:
     return len(head) > 0 and sum(head.count(bytes([c])) for c in _CONTROL) > 0.05 * len(head)
 
 
-def _scan_text(path: Path) -> tuple[str, str, bool, bool]:
-    """One pass: sha256, encoding (utf-8 / utf-8-sig / utf-16 / cp1252 / latin-1), quotes and blank lines seen."""
+def _scan_text(path: Path) -> tuple[str, str]:
+    """One pass: sha256 and encoding (utf-8 / utf-8-sig / utf-16 / cp1252 / latin-1)."""
     h = hashlib.sha256()
     utf8 = codecs.getincrementaldecoder("utf-8")()
-    is_utf8, quotes, blanks = True, False, False
-    first = True
+    is_utf8, first = True, True
     encoding = "utf-8"
-    tail = b""
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
             h.update(chunk)
@@ -85,25 +89,30 @@ def _scan_text(path: Path) -> tuple[str, str, bool, bool]:
                     encoding = "utf-8-sig"
                 if encoding != "utf-16" and _looks_binary(chunk[:8192]):
                     raise FileRejected("not_text")
-            if encoding == "utf-16":
-                continue
-            quotes = quotes or b'"' in chunk
-            joined = tail + chunk
-            blanks = blanks or b"\n\n" in joined or b"\n\r\n" in joined
-            tail = chunk[-2:]
             if is_utf8 and not chunk.isascii():
                 try:
                     utf8.decode(chunk)
                 except UnicodeDecodeError:
                     is_utf8 = False
-    if encoding == "utf-16":
-        return h.hexdigest(), encoding, True, True
-    if not is_utf8:
+    if encoding != "utf-16" and not is_utf8:
         encoding = "cp1252"
-    if blanks and tail:
-        # blank lines only at the very end are harmless; re-check without the trailing newlines
-        blanks = _has_inner_blank_line(path)
-    return h.hexdigest(), encoding, quotes, blanks
+    return h.hexdigest(), encoding
+
+
+def _one_line_records(path: Path) -> bool:
+    """No quote anywhere and no blank line before the end of the data (a UTF-8 file)."""
+    quotes = blanks = False
+    tail = b""
+    with open(path, "rb") as fh:
+        while not quotes and (chunk := fh.read(CHUNK)):
+            quotes = b'"' in chunk
+            joined = tail + chunk
+            blanks = blanks or b"\n\n" in joined or b"\n\r\n" in joined
+            tail = chunk[-2:]
+    if quotes:
+        return False
+    # blank lines only at the very end are harmless; re-check without the trailing newlines
+    return not (blanks and _has_inner_blank_line(path))
 
 
 def _has_inner_blank_line(path: Path) -> bool:
@@ -200,14 +209,14 @@ def sniff(path: Path) -> Sniffed:
         csv_path, sheet = xlsx_to_csv(path)
         header_line = _first_record(csv_path)
         header = next(csv.reader(io.StringIO(header_line)), []) if header_line else []
-        return Sniffed(csv_path, "xlsx", "xlsx", ",", header, sha, size, has_quotes=False, has_blank_lines=False,
-                       sheet=sheet, temp_files=[csv_path])
-    sha, encoding, quotes, blanks = _scan_text(path)
+        # one line per sheet row: xlsx_to_csv replaces line breaks inside cells
+        return Sniffed(csv_path, "xlsx", "xlsx", ",", header, sha, size, sheet=sheet, temp_files=[csv_path],
+                       one_line_records=True)
+    sha, encoding = _scan_text(path)
     read_path, temps = path, []
     if encoding in ("utf-16", "cp1252"):
         read_path, encoding = _transcode(path, encoding)
         temps.append(read_path)
-        quotes = blanks = True  # cheap to be conservative: line numbers are computed by a scan when needed
     header_line = _first_record(read_path)
     if not header_line.strip(" \t,;|\ufeff"):
         for t in temps:
@@ -215,4 +224,4 @@ def sniff(path: Path) -> Sniffed:
         raise FileRejected("empty_file")
     delimiter = detect_delimiter(header_line, _sample(read_path))
     header = next(csv.reader(io.StringIO(header_line.lstrip("\ufeff")), delimiter=delimiter), [])
-    return Sniffed(read_path, "text", encoding, delimiter, header, sha, size, quotes, blanks, temp_files=temps)
+    return Sniffed(read_path, "text", encoding, delimiter, header, sha, size, temp_files=temps)
