@@ -203,8 +203,9 @@ def test_sigkill_at_many_moments(live_db: Path) -> None:
 @pytest.mark.slow
 def test_sigkill_during_a_real_load(live_db: Path, tmp_path: Path) -> None:
     """`python -m etl load` of a 400,000-row extract, killed at 6 moments within its own duration; then the same
-    file loads completely. Each attempt starts from the original file, so a load that won the race (finished before
-    the kill) is checked as complete instead of spoiling the next attempt."""
+    file loads completely. All or nothing: a kill before the file swap leaves the original, a kill after it (the
+    process still exiting) or a load that won the race leaves the complete load, never a part. Each attempt starts
+    from the original file."""
     big = tmp_path / "big.csv"
     con = duckdb.connect()
     con.execute(f"""COPY (SELECT 'K-' || i AS request_id, 'KTP_EL' AS service_code, '12.71.11' AS kecamatan_code,
@@ -218,21 +219,24 @@ def test_sigkill_during_a_real_load(live_db: Path, tmp_path: Path) -> None:
     started = time.monotonic()
     assert subprocess.run(cmd, cwd=ROOT, capture_output=True).returncode == 0
     duration = time.monotonic() - started  # how long a whole load takes here: the kills fall inside it
+    complete = fingerprint(live_db)["fct_service_requests"]
+    assert complete[0] == original["fct_service_requests"][0] + 400_000
     rng = random.Random(11)
-    killed = 0
+    killed = untouched = 0
     for _ in range(6):
         shutil.copyfile(pristine, live_db)
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.1, 0.9) * duration)
         proc.send_signal(signal.SIGKILL)
         status = proc.wait(timeout=30)
+        assert status in (0, -signal.SIGKILL)
+        killed += status == -signal.SIGKILL
         after = fingerprint(live_db)
-        if status == -signal.SIGKILL:
-            killed += 1
-            assert after == original
-        else:  # finished just before the signal: then it must be complete
-            assert status == 0 and after["fct_service_requests"][0] == original["fct_service_requests"][0] + 400_000
-    assert killed >= 4
+        if after == original:
+            untouched += 1
+        else:
+            assert after["fct_service_requests"] == complete
+    assert killed >= 4 and untouched >= 3
     out = etl("load", "service_requests", str(big), "--db", str(live_db), "--json")
     assert out.returncode == 0, out.stdout[-500:] + out.stderr[-500:]
     assert fingerprint(live_db)["fct_service_requests"][0] == original["fct_service_requests"][0] + 400_000
