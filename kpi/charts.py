@@ -14,6 +14,7 @@ import pandas as pd
 
 from kpi import fmt
 from kpi.i18n import t
+from kpi.metrics import SCORE_CAP
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies. Yellow sits last (weak on white).
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#000000", "#F0E442"]
@@ -294,8 +295,8 @@ def index_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
     states = [t(f"chart.status.{s}", lang) for s in STATUS_COLOURS]
     bars = alt.Chart(data).mark_bar().encode(
         y=alt.Y("kecamatan:N", sort="-x", title=None, axis=alt.Axis(labelLimit=200)),
-        x=alt.X("index:Q", title=t("chart.axis.index", lang), scale=alt.Scale(domain=[0, 1.25]),
-                axis=alt.Axis(format=".2f")),
+        x=alt.X("index:Q", title=t("chart.axis.index", lang), scale=alt.Scale(domain=[0, SCORE_CAP], nice=False),
+                axis=alt.Axis(format=".2f", values=[0, 0.25, 0.5, 0.75, INDEX_AMBER, INDEX_GREEN, SCORE_CAP])),
         color=alt.Color("status:N", title=t("chart.axis.status", lang),
                         scale=alt.Scale(domain=states, range=list(STATUS_COLOURS.values()))),
         tooltip=[alt.Tooltip("kecamatan:N", title=t("chart.kecamatan", lang)),
