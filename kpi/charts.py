@@ -7,6 +7,9 @@ a channel, more than the rest of a chart). tests/test_charts.py checks that no b
 
 from __future__ import annotations
 
+import copy
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import altair as alt
@@ -119,18 +122,67 @@ def _top_groups(df: pd.DataFrame, value: str, lang: str) -> tuple[pd.DataFrame, 
     return out, order
 
 
-def volume_chart(df: pd.DataFrame, measure: str, grain: str, split: str, lang: str) -> alt.Chart:
-    """Stacked areas of `measure` (received | completed) per period, one colour per split group."""
+# --- builders ----------------------------------------------------------------------------------------------------
+# A builder is two functions: rows(df, *args) -> (frame, key) shapes the data (labels, formatted tooltip values) and
+# says what the chart's form depends on (language, grain, height, an order); template(*key) draws the form with
+# Altair, its rows referred to by name (TABLE). builder(df, *args) gives the Altair chart with the rows attached
+# (what the tests validate); builder.spec(df, *args) gives the same Vega-Lite dict, with the template built by
+# Altair once per key and only the rows attached per call — Altair costs 30-60 ms a chart, the rows a few.
+TABLE = "table"
+TEMPLATES = 256
+
+
+def _rows() -> alt.NamedData:
+    return alt.NamedData(name=TABLE)
+
+
+def _values(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The frame as Vega-Lite rows, converted exactly as Altair converts a DataFrame."""
+    return alt.utils.data.to_values(frame)["values"]
+
+
+class Builder:
+    """A chart builder: see the comment above. Calling it returns the Altair chart; .spec() the Vega-Lite dict."""
+
+    def __init__(self, rows: Callable[..., tuple[pd.DataFrame, tuple]], template: Callable[..., alt.TopLevelMixin]):
+        functools.update_wrapper(self, template)
+        self.rows, self.template = rows, template
+        self._spec_of = functools.lru_cache(maxsize=TEMPLATES)(lambda key: template(*key).to_dict(validate=False))
+
+    def __call__(self, df: pd.DataFrame, *args: Any) -> alt.TopLevelMixin:
+        frame, key = self.rows(df, *args)
+        chart = self.template(*key)
+        chart.datasets = {TABLE: _values(frame)}
+        return chart
+
+    def spec(self, df: pd.DataFrame, *args: Any) -> dict[str, Any]:
+        frame, key = self.rows(df, *args)
+        spec = copy.deepcopy(self._spec_of(key))  # the caller (Streamlit) may change the dict it gets
+        spec["datasets"] = {**spec.get("datasets", {}), TABLE: _values(frame)}
+        return spec
+
+
+def builder(rows: Callable[..., tuple[pd.DataFrame, tuple]]) -> Callable[[Callable[..., Any]], Builder]:
+    return lambda template: Builder(rows, template)
+
+
+def _volume_rows(df: pd.DataFrame, measure: str, grain: str, split: str, lang: str) -> tuple[pd.DataFrame, tuple]:
     data, order = _top_groups(df, measure, lang)
     data["label"] = _period_label(data, grain, lang)
     data["value_fmt"] = data[measure].map(lambda v: fmt.number(v, lang))
+    return data, (measure, grain, split, lang, tuple(order))
+
+
+@builder(_volume_rows)
+def volume_chart(measure: str, grain: str, split: str, lang: str, order: tuple[str, ...]) -> alt.Chart:
+    """Stacked areas of `measure` (received | completed) per period, one colour per split group."""
     palette = OKABE_ITO[: min(len(order), MAX_GROUPS)] + ([OTHER_COLOUR] if len(order) > MAX_GROUPS else [])
-    chart = alt.Chart(data).mark_area(opacity=0.9, line={"color": "white", "strokeWidth": 0.5}).encode(
+    chart = alt.Chart(_rows()).mark_area(opacity=0.9, line={"color": "white", "strokeWidth": 0.5}).encode(
         x=_x_time(grain, lang),
         y=alt.Y(f"{measure}:Q", stack="zero", title=t(f"chart.axis.{measure}", lang),
                 axis=alt.Axis(format=",d")),
         color=alt.Color("group:N", title=t(f"chart.split.{split}", lang),
-                        scale=alt.Scale(domain=order, range=palette), sort=order,
+                        scale=alt.Scale(domain=list(order), range=palette), sort=list(order),
                         legend=alt.Legend(columns=4, labelLimit=220)),
         order=alt.Order("rank:Q", sort="ascending"),
         tooltip=[alt.Tooltip("label:N", title=t(f"chart.axis.period_{grain}", lang)),
@@ -140,15 +192,20 @@ def volume_chart(df: pd.DataFrame, measure: str, grain: str, split: str, lang: s
     return _finish(chart, lang)
 
 
-def received_completed_chart(df: pd.DataFrame, grain: str, lang: str) -> alt.Chart:
-    """Two lines per period: requests received and requests completed (all groups summed)."""
+def _received_completed_rows(df: pd.DataFrame, grain: str, lang: str) -> tuple[pd.DataFrame, tuple]:
     totals = df.groupby("period", as_index=False)[["received", "completed"]].sum()
     long = totals.melt(id_vars="period", var_name="measure", value_name="requests")
     long["series"] = long["measure"].map(lambda m: t(f"chart.axis.{m}", lang))
     long["label"] = _period_label(long, grain, lang)
     long["value_fmt"] = long["requests"].map(lambda v: fmt.number(v, lang))
+    return long, (grain, lang)
+
+
+@builder(_received_completed_rows)
+def received_completed_chart(grain: str, lang: str) -> alt.Chart:
+    """Two lines per period: requests received and requests completed (all groups summed)."""
     names = [t("chart.axis.received", lang), t("chart.axis.completed", lang)]
-    chart = alt.Chart(long).mark_line(point=grain != "day", strokeWidth=2.5).encode(
+    chart = alt.Chart(_rows()).mark_line(point=grain != "day", strokeWidth=2.5).encode(
         x=_x_time(grain, lang),
         y=alt.Y("requests:Q", title=t("chart.axis.requests", lang), axis=alt.Axis(format=",d")),
         color=alt.Color("series:N", title=None, scale=alt.Scale(domain=names, range=OKABE_ITO[:2])),
@@ -160,11 +217,15 @@ def received_completed_chart(df: pd.DataFrame, grain: str, lang: str) -> alt.Cha
     return _finish(chart, lang, height=260)
 
 
-def backlog_chart(df: pd.DataFrame, grain: str, lang: str) -> alt.Chart:
+def _backlog_rows(df: pd.DataFrame, grain: str, lang: str) -> tuple[pd.DataFrame, tuple]:
+    return df.assign(label=_period_label(df, grain, lang),
+                     value_fmt=df["open_at_end"].map(lambda v: fmt.number(v, lang))), (grain, lang)
+
+
+@builder(_backlog_rows)
+def backlog_chart(grain: str, lang: str) -> alt.Chart:
     """Open backlog at the end of each period."""
-    data = df.assign(label=_period_label(df, grain, lang),
-                     value_fmt=df["open_at_end"].map(lambda v: fmt.number(v, lang)))
-    chart = alt.Chart(data).mark_area(color=OKABE_ITO[0], opacity=0.25, line={"color": OKABE_ITO[0]}).encode(
+    chart = alt.Chart(_rows()).mark_area(color=OKABE_ITO[0], opacity=0.25, line={"color": OKABE_ITO[0]}).encode(
         x=_x_time(grain, lang),
         y=alt.Y("open_at_end:Q", title=t("chart.axis.open_at_end", lang), axis=alt.Axis(format=",d"),
                 scale=alt.Scale(zero=False)),
@@ -174,17 +235,21 @@ def backlog_chart(df: pd.DataFrame, grain: str, lang: str) -> alt.Chart:
     return _finish(chart, lang, height=260)
 
 
-def age_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
-    """Open requests by age bucket, split into still within SLA and already past it."""
+def _age_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
     data = df.assign(within=df["open"] - df["past_sla"])
     long = data.melt(id_vars="bucket", value_vars=["within", "past_sla"], var_name="state", value_name="requests")
     long["bucket_label"] = long["bucket"].map(lambda b: t(f"chart.age.{b}", lang))
     long["state_label"] = long["state"].map(lambda s: t(f"chart.age_state.{s}", lang))
     long["value_fmt"] = long["requests"].map(lambda v: fmt.number(v, lang))
-    order = [t(f"chart.age.{b}", lang) for b in df["bucket"]]
+    return long, (lang, tuple(t(f"chart.age.{b}", lang) for b in df["bucket"]))
+
+
+@builder(_age_rows)
+def age_chart(lang: str, order: tuple[str, ...]) -> alt.Chart:
+    """Open requests by age bucket, split into still within SLA and already past it."""
     states = [t("chart.age_state.within", lang), t("chart.age_state.past_sla", lang)]
-    chart = alt.Chart(long).mark_bar().encode(
-        y=alt.Y("bucket_label:N", sort=order, title=None),
+    chart = alt.Chart(_rows()).mark_bar().encode(
+        y=alt.Y("bucket_label:N", sort=list(order), title=None),
         x=alt.X("requests:Q", stack="zero", title=t("chart.axis.open_requests", lang), axis=alt.Axis(format=",d")),
         color=alt.Color("state_label:N", title=None, scale=alt.Scale(domain=states, range=[OKABE_ITO[4], "#D55E00"])),
         order=alt.Order("state:N", sort="descending"),
@@ -195,16 +260,20 @@ def age_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
     return _finish(chart, lang, height=_rows_height(len(order), extra=120, per_row=36))
 
 
-def quantile_boxplot(df: pd.DataFrame, lang: str) -> alt.Chart:
-    """Boxplot per service from precomputed quantiles: whiskers p10–p90, box p25–p75, median tick, SLA diamond."""
+def _boxplot_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
     data = df.copy()
     for col in ("p10", "p25", "median", "p75", "p90", "sla_hours"):
         data[f"{col}_fmt"] = data[col].map(lambda v: fmt.hours(v, lang))
     data["n_fmt"] = data["completed"].map(lambda v: fmt.number(v, lang))
-    order = data.sort_values("median")["service"].tolist()
+    return data, (lang, tuple(data.sort_values("median")["service"]))
+
+
+@builder(_boxplot_rows)
+def quantile_boxplot(lang: str, order: tuple[str, ...]) -> alt.Chart:
+    """Boxplot per service from precomputed quantiles: whiskers p10–p90, box p25–p75, median tick, SLA diamond."""
     axis_x = alt.X("p10:Q", scale=alt.Scale(type="log"), title=t("chart.axis.hours_log", lang),
                    axis=alt.Axis(format=",~r"))
-    y = alt.Y("service:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    y = alt.Y("service:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=260))
     tooltip = [alt.Tooltip("service:N", title=t("chart.service", lang)),
                alt.Tooltip("n_fmt:N", title=t("chart.axis.completed", lang)),
                alt.Tooltip("p10_fmt:N", title="p10"), alt.Tooltip("p25_fmt:N", title="p25"),
@@ -215,17 +284,23 @@ def quantile_boxplot(df: pd.DataFrame, lang: str) -> alt.Chart:
     box = base.mark_bar(size=14, color=OKABE_ITO[4]).encode(x=alt.X("p25:Q"), x2=alt.X2("p75:Q"))
     median = base.mark_tick(color=TEXT, thickness=2.5, size=14).encode(x=alt.X("median:Q"))
     sla = base.mark_point(shape="diamond", filled=True, size=70, color="#D55E00").encode(x=alt.X("sla_hours:Q"))
-    return _finish(alt.layer(whisker, box, median, sla, data=data), lang, height=_rows_height(len(data), extra=60))
+    return _finish(alt.layer(whisker, box, median, sla, data=_rows()), lang,
+                   height=_rows_height(len(order), extra=60))
 
 
-def time_trend_chart(df: pd.DataFrame, grain: str, lang: str) -> alt.Chart:
-    """Median and p90 processing hours per period."""
+def _time_trend_rows(df: pd.DataFrame, grain: str, lang: str) -> tuple[pd.DataFrame, tuple]:
     long = df.melt(id_vars="period", value_vars=["median_hours", "p90_hours"], var_name="measure", value_name="hours")
     long["series"] = long["measure"].map(lambda m: t(f"chart.{m}", lang))
     long["label"] = _period_label(long, grain, lang)
     long["value_fmt"] = long["hours"].map(lambda v: fmt.hours(v, lang))
+    return long, (grain, lang)
+
+
+@builder(_time_trend_rows)
+def time_trend_chart(grain: str, lang: str) -> alt.Chart:
+    """Median and p90 processing hours per period."""
     names = [t("chart.median_hours", lang), t("chart.p90_hours", lang)]
-    chart = alt.Chart(long).mark_line(point=True, strokeWidth=2.5).encode(
+    chart = alt.Chart(_rows()).mark_line(point=True, strokeWidth=2.5).encode(
         x=_x_time(grain, lang),
         y=alt.Y("hours:Q", title=t("chart.axis.hours", lang), axis=alt.Axis(format=",d")),
         color=alt.Color("series:N", title=None, scale=alt.Scale(domain=names, range=[OKABE_ITO[0], OKABE_ITO[1]])),
@@ -237,8 +312,7 @@ def time_trend_chart(df: pd.DataFrame, grain: str, lang: str) -> alt.Chart:
     return _finish(chart, lang, height=260)
 
 
-def on_time_chart(df: pd.DataFrame, target: float, lang: str) -> alt.Chart:
-    """On-time rate per service (share completed within its SLA) against the city's target rate."""
+def _on_time_rows(df: pd.DataFrame, target: float, lang: str) -> tuple[pd.DataFrame, tuple]:
     data = df.assign(
         rate_fmt=df["on_time_rate"].map(lambda v: fmt.percent(v, lang)),
         sla_fmt=df["sla_hours"].map(lambda v: fmt.hours(v, lang)),
@@ -246,8 +320,14 @@ def on_time_chart(df: pd.DataFrame, target: float, lang: str) -> alt.Chart:
         below=(df["on_time_rate"] < target).map({True: t("chart.below_target", lang),
                                                  False: t("chart.at_target", lang)}),
     )
+    return data, (target, lang, len(data))
+
+
+@builder(_on_time_rows)
+def on_time_chart(target: float, lang: str, rows: int) -> alt.Chart:
+    """On-time rate per service (share completed within its SLA) against the city's target rate."""
     states = [t("chart.at_target", lang), t("chart.below_target", lang)]
-    bars = alt.Chart(data).mark_bar().encode(
+    bars = alt.Chart(_rows()).mark_bar().encode(
         y=alt.Y("service:N", sort="x", title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X("on_time_rate:Q", title=t("chart.axis.on_time_rate", lang), axis=alt.Axis(format=".0%"),
                 scale=alt.Scale(domain=[0, 1])),
@@ -260,17 +340,22 @@ def on_time_chart(df: pd.DataFrame, target: float, lang: str) -> alt.Chart:
     )
     rule = alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(color=TEXT, strokeDash=[4, 3], size=2).encode(
         x=alt.X("target:Q"))
-    return _finish(alt.layer(bars, rule), lang, height=_rows_height(len(data), extra=90))
+    return _finish(alt.layer(bars, rule), lang, height=_rows_height(rows, extra=90))
 
 
-def heatmap_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
-    """Service x kecamatan: on-time rate (viridis), with median hours and completions in the tooltip."""
+def _heatmap_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
     data = df.assign(
         rate_fmt=df["on_time_rate"].map(lambda v: fmt.percent(v, lang)),
         median_fmt=df["median_hours"].map(lambda v: fmt.hours(v, lang)),
         n_fmt=df["completed"].map(lambda v: fmt.number(v, lang)),
     )
-    chart = alt.Chart(data).mark_rect(stroke="white", strokeWidth=0.5).encode(
+    return data, (lang, df["service"].nunique())
+
+
+@builder(_heatmap_rows)
+def heatmap_chart(lang: str, services: int) -> alt.Chart:
+    """Service x kecamatan: on-time rate (viridis), with median hours and completions in the tooltip."""
+    chart = alt.Chart(_rows()).mark_rect(stroke="white", strokeWidth=0.5).encode(
         x=alt.X("kecamatan:N", title=t("chart.kecamatan", lang),
                 axis=alt.Axis(labelAngle=-60, labelLimit=160, labelOverlap=False)),
         y=alt.Y("service:N", title=None, axis=alt.Axis(labelLimit=260)),
@@ -283,17 +368,22 @@ def heatmap_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
                  alt.Tooltip("median_fmt:N", title=t("chart.median_hours", lang)),
                  alt.Tooltip("n_fmt:N", title=t("chart.axis.completed", lang))],
     )
-    return _finish(chart, lang, height=_rows_height(df["service"].nunique(), extra=130))
+    return _finish(chart, lang, height=_rows_height(services, extra=130))
 
 
-def index_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
-    """Service index per kecamatan, coloured red / amber / green, with the 0.9 and 1.0 thresholds drawn."""
+def _index_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
     data = df.assign(
         status=df["index"].map(lambda v: t(f"chart.status.{index_status(v) or 'none'}", lang)),
         index_fmt=df["index"].map(lambda v: fmt.number(v, lang, 2)),
     )
+    return data, (lang, len(data))
+
+
+@builder(_index_rows)
+def index_chart(lang: str, rows: int) -> alt.Chart:
+    """Service index per kecamatan, coloured red / amber / green, with the 0.9 and 1.0 thresholds drawn."""
     states = [t(f"chart.status.{s}", lang) for s in STATUS_COLOURS]
-    bars = alt.Chart(data).mark_bar().encode(
+    bars = alt.Chart(_rows()).mark_bar().encode(
         y=alt.Y("kecamatan:N", sort="-x", title=None, axis=alt.Axis(labelLimit=200)),
         x=alt.X("index:Q", title=t("chart.axis.index", lang), scale=alt.Scale(domain=[0, SCORE_CAP], nice=False),
                 axis=alt.Axis(format=".2f", values=[0, 0.25, 0.5, 0.75, INDEX_AMBER, INDEX_GREEN, SCORE_CAP])),
@@ -305,18 +395,23 @@ def index_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
     )
     rules = alt.Chart(pd.DataFrame({"x": [INDEX_AMBER, INDEX_GREEN]})).mark_rule(
         color=TEXT, strokeDash=[4, 3]).encode(x=alt.X("x:Q"))
-    return _finish(alt.layer(bars, rules), lang, height=_rows_height(len(data), extra=110))
+    return _finish(alt.layer(bars, rules), lang, height=_rows_height(rows, extra=110))
 
 
-def tourism_value_chart(df: pd.DataFrame, unit: str, lang: str) -> alt.Chart:
-    """Monthly values of one indicator, with the same month of 2019 as a dashed reference line."""
+def _tourism_value_rows(df: pd.DataFrame, unit: str, lang: str) -> tuple[pd.DataFrame, tuple]:
     long = df.melt(id_vars="period", value_vars=["value", "value_2019"], var_name="measure", value_name="amount")
     long["series"] = long["measure"].map(lambda m: t(f"chart.tourism.{m}", lang))
     long["label"] = _period_label(long, "month", lang)
     long["value_fmt"] = long["amount"].map(lambda v: fmt.number(v, lang, 1 if unit == "persen" else 0))
+    return long.dropna(subset=["amount"]), (unit, lang)
+
+
+@builder(_tourism_value_rows)
+def tourism_value_chart(unit: str, lang: str) -> alt.Chart:
+    """Monthly values of one indicator, with the same month of 2019 as a dashed reference line."""
     names = [t("chart.tourism.value", lang), t("chart.tourism.value_2019", lang)]
     unit_title = unit_label(unit, lang)
-    chart = alt.Chart(long.dropna(subset=["amount"])).mark_line(point=True, strokeWidth=2.5).encode(
+    chart = alt.Chart(_rows()).mark_line(point=True, strokeWidth=2.5).encode(
         x=_x_time("month", lang),
         y=alt.Y("amount:Q", title=unit_title, axis=alt.Axis(format=",~f")),
         color=alt.Color("series:N", title=None, scale=alt.Scale(domain=names, range=[OKABE_ITO[0], MUTED])),
@@ -328,14 +423,19 @@ def tourism_value_chart(df: pd.DataFrame, unit: str, lang: str) -> alt.Chart:
     return _finish(chart, lang, height=280)
 
 
-def recovery_chart(df: pd.DataFrame, lang: str) -> alt.Chart:
-    """Recovery index (value ÷ same month of 2019 × 100) with the 100 baseline."""
+def _recovery_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
     data = df.dropna(subset=["recovery"]).assign(
         label=lambda d: _period_label(d, "month", lang),
         value_fmt=lambda d: d["recovery"].map(lambda v: fmt.number(v, lang, 1)),
     )
+    return data, (lang,)
+
+
+@builder(_recovery_rows)
+def recovery_chart(lang: str) -> alt.Chart:
+    """Recovery index (value ÷ same month of 2019 × 100) with the 100 baseline."""
     green = OKABE_ITO[2]  # the points too: a theme's default point colour would otherwise show through
-    line = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(color=green), strokeWidth=2.5, color=green).encode(
+    line = alt.Chart(_rows()).mark_line(point=alt.OverlayMarkDef(color=green), strokeWidth=2.5, color=green).encode(
         x=_x_time("month", lang),
         y=alt.Y("recovery:Q", title=t("chart.axis.recovery", lang), axis=alt.Axis(format=",d")),
         tooltip=[alt.Tooltip("label:N", title=t("chart.axis.period_month", lang)),

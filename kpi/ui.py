@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
@@ -372,21 +371,22 @@ def downloads(df: pd.DataFrame, name: str, page: str, language: str) -> None:
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
 def _chart_spec(builder: str, data: pd.DataFrame, args: tuple) -> dict[str, Any]:
-    """The Vega-Lite dict of charts.<builder>(data, *args), built once per (builder, data, args).
+    """The Vega-Lite dict of charts.<builder>(data, *args), made once per (builder, data, args).
 
-    Validation against the Vega-Lite schema is left to the builders' tests: it costs more than the building.
+    Builder.spec attaches the rows to a template Altair built once per form (language, size, order); validation
+    against the Vega-Lite schema is left to the builders' tests: it costs more than the building.
     """
-    return getattr(charts, builder)(data, *args).to_dict(validate=False)
+    return getattr(charts, builder).spec(data, *args)
 
 
-def chart(builder: Callable[..., alt.TopLevelMixin], data: pd.DataFrame, *args: Any, name: str, page: str,
+def chart(builder: charts.Builder, data: pd.DataFrame, *args: Any, name: str, page: str,
           language: str, download: pd.DataFrame | None = None) -> None:
     """builder(data, *args) drawn full width, with the download buttons for its data (or `download`) under it.
 
     The spec is cached, so a rerun with the same data costs neither Altair nor number formatting again; an empty
     frame gives a notice instead of a chart.
     """
-    if builder.__module__ != charts.__name__:
+    if not isinstance(builder, charts.Builder) or getattr(charts, builder.__name__, None) is not builder:
         raise ValueError(f"not a chart builder: {builder!r}")
     shown = data if download is None else download
     if shown.empty:

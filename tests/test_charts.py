@@ -108,30 +108,44 @@ def test_choropleth_matches_by_kemendagri_code_bps_code_or_name(sample_db: Path)
     assert layer["@@type"] == "GeoJsonLayer" and len(layer["data"]["features"]) == 21
 
 
-def _every_chart(r: Reader) -> list:
-    """Every builder the pages and the kiosk draw, fed by the query that feeds it there."""
+def _every_chart(r: Reader) -> list[tuple]:
+    """(builder, data, *args) of every chart the pages and the kiosk draw, fed by the query that feeds it there."""
     from kpi import kiosk_charts, kiosk_data, metrics
 
     volumes = queries.volume_series(r, OCT, "day", "service", "id")
     area = queries.tourism_areas(r)[0]
     tourism = queries.tourism_recovery(r, "foreign_arrivals", area, date(2019, 1, 1), OCT.date_to)
-    built = [
-        charts.received_completed_chart(volumes, "day", "id"),
-        charts.volume_chart(volumes, "received", "day", "service", "id"),
-        charts.backlog_chart(queries.backlog_series(r, OCT, "day"), "day", "id"),
-        charts.age_chart(queries.backlog_age(r, OCT), "id"),
-        charts.quantile_boxplot(queries.service_quantiles(r, OCT, "id"), "id"),
-        charts.time_trend_chart(queries.time_trend(r, OCT, "week"), "week", "id"),
-        charts.on_time_chart(queries.on_time_by_service(r, OCT, "id"), metrics.target_on_time_rate(r), "id"),
-        charts.heatmap_chart(queries.service_kecamatan_matrix(r, OCT, "id"), "id"),
-        charts.index_chart(queries.kecamatan_index(r, OCT)["by_kecamatan"], "id"),
-        charts.tourism_value_chart(tourism, "orang", "id"),
-        charts.recovery_chart(tourism, "id"),
+    calls = [
+        (charts.received_completed_chart, volumes, "day", "id"),
+        (charts.volume_chart, volumes, "received", "day", "service", "id"),
+        (charts.backlog_chart, queries.backlog_series(r, OCT, "day"), "day", "id"),
+        (charts.age_chart, queries.backlog_age(r, OCT), "id"),
+        (charts.quantile_boxplot, queries.service_quantiles(r, OCT, "id"), "id"),
+        (charts.time_trend_chart, queries.time_trend(r, OCT, "week"), "week", "id"),
+        (charts.on_time_chart, queries.on_time_by_service(r, OCT, "id"), metrics.target_on_time_rate(r), "id"),
+        (charts.heatmap_chart, queries.service_kecamatan_matrix(r, OCT, "id"), "id"),
+        (charts.index_chart, queries.kecamatan_index(r, OCT)["by_kecamatan"], "id"),
+        (charts.tourism_value_chart, tourism, "orang", "id"),
+        (charts.recovery_chart, tourism, "id"),
     ]
     for name, builder in (("overview", kiosk_charts.requests_chart), ("services", kiosk_charts.scores_chart),
                           ("tourism", kiosk_charts.recovery_chart)):
-        built.append(builder(kiosk_data.view(r, name, "id", 5).frame, "id", "dark"))
-    return built
+        calls.append((builder, kiosk_data.view(r, name, "id", 5).frame, "id", "dark"))
+    return calls
+
+
+def test_the_fast_spec_equals_the_altair_chart_for_every_builder(sample_db: Path) -> None:
+    """Builder.spec (a template built once per form, the rows attached per call) gives exactly the dict Altair gives
+    for the whole chart, for other data of the same form too, and a caller changing it does not change the next."""
+    calls = [c for c in _every_chart(Reader(sample_db)) if isinstance(c[0], charts.Builder)]
+    assert len(calls) == 11
+    for builder, data, *args in calls:
+        for rows in (data, data.iloc[: max(1, len(data) // 2)]):
+            spec = builder.spec(rows, *args)
+            assert spec == builder(rows, *args).to_dict(), builder.__name__
+            spec["datasets"].clear()
+            spec.setdefault("config", {})["font"] = "changed"
+        assert builder.spec(data, *args) == builder(data, *args).to_dict(), builder.__name__
 
 
 def test_no_builder_makes_altair_look_channels_up_in_the_schema(sample_db: Path,
@@ -148,6 +162,6 @@ def test_no_builder_makes_altair_look_channels_up_in_the_schema(sample_db: Path,
         original(self, *args)
 
     monkeypatch.setattr(schemapi._FromDict, "__init__", counting)
-    specs = [chart.to_dict(validate=False) for chart in _every_chart(Reader(sample_db))]
+    specs = [builder(data, *args).to_dict(validate=False) for builder, data, *args in _every_chart(Reader(sample_db))]
     assert len(specs) == 14 and all("datasets" in s or "data" in s for s in specs)
     assert lookups == []
