@@ -5,8 +5,10 @@ then a real `streamlit run` server visited by headless Chromium (time to rendere
 
 AppTest method: one AppTest of dashboard.py (the real navigation), `switch_page` to each page file. Per page:
 cold = st.cache_data.clear() then one run (DuckDB connection kept, as on a running server); warm = median of three
-runs with the cache filled; filter change = a new period (?period=lastyear) and a kecamatan (?kecamatan=...), each a
-cache miss for that page's reads. The first run of the process (imports) is reported apart.
+runs with the cache filled; filter change = a new period (?period=lastyear) and a kecamatan (?kecamatan=...) from
+the default view, each a cache miss for that page's reads and charts: the first time (DuckDB reads those blocks for
+the first time in the process), then the median of three more, each from an emptied cache. The first run of the
+process (imports) is reported apart.
 """
 
 from __future__ import annotations
@@ -58,17 +60,25 @@ def apptest_pages(repeat: int = 3) -> dict[str, Any]:
         st.cache_data.clear()
         cold = _run(at)
         warm = statistics.median(_run(at) for _ in range(repeat))
-        at.query_params["period"] = "lastyear"
-        filter_period = _run(at)
-        del at.query_params["period"]
-        at.query_params["kecamatan"] = KECAMATAN
-        filter_kecamatan = _run(at)
+        changes = {"period": [], "kecamatan": []}
+        for _ in range(1 + repeat):  # the first change per page, then `repeat` more from an emptied cache
+            for field, value in (("period", "lastyear"), ("kecamatan", KECAMATAN)):
+                at.query_params.clear()
+                st.cache_data.clear()
+                _run(at)  # the default view is on screen (and cached) when the reader changes the filter
+                at.query_params[field] = value
+                changes[field].append(_run(at))
         at.query_params.clear()
-        row = {"cold_ms": ms(cold), "warm_ms": ms(warm), "filter_period_ms": ms(filter_period),
-               "filter_kecamatan_ms": ms(filter_kecamatan), "load": load_now()}
+        row = {"cold_ms": ms(cold), "warm_ms": ms(warm),
+               "filter_period_ms": ms(changes["period"][0]),
+               "filter_period_again_ms": ms(statistics.median(changes["period"][1:])),
+               "filter_kecamatan_ms": ms(changes["kecamatan"][0]),
+               "filter_kecamatan_again_ms": ms(statistics.median(changes["kecamatan"][1:])),
+               "load": load_now()}
         out["pages"][key] = row
         print(f"  {key:<11} cold {row['cold_ms']:>7} ms  warm {row['warm_ms']:>6} ms  "
-              f"period {row['filter_period_ms']:>7} ms  kecamatan {row['filter_kecamatan_ms']:>7} ms  "
+              f"period {row['filter_period_ms']:>7} / {row['filter_period_again_ms']:>7} ms  "
+              f"kecamatan {row['filter_kecamatan_ms']:>7} / {row['filter_kecamatan_again_ms']:>7} ms  "
               f"(load {row['load']})", flush=True)
     out["process_rss_mib"] = round(rss_mib(), 1)
     return out

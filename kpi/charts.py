@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import copy
 import functools
+import math
 from collections.abc import Callable
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from kpi import fmt
@@ -136,9 +138,25 @@ def _rows() -> alt.NamedData:
     return alt.NamedData(name=TABLE)
 
 
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
 def _values(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """The frame as Vega-Lite rows, converted exactly as Altair converts a DataFrame."""
-    return alt.utils.data.to_values(frame)["values"]
+    """The frame as Vega-Lite rows, as Altair converts a DataFrame (tests/test_charts.py compares the two) but column
+    by column: Altair's conversion copies and rewrites the whole frame once per column (~8 ms for a small chart)."""
+    columns = []
+    for _, col in frame.items():
+        if col.dtype.kind == "M":  # full ISO timestamps: Vega reads a bare date as UTC, a date-time as local time
+            values = ["" if _missing(v) else v.isoformat() for v in col]
+        elif col.dtype.kind == "f":
+            values = [v if math.isfinite(v) else None for v in col.tolist()]
+        else:
+            values = [None if _missing(v) else (v.tolist() if isinstance(v, np.ndarray) else v)
+                      for v in col.astype(object).tolist()]
+        columns.append(values)
+    names = [str(name) for name in frame.columns]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 class Builder:
@@ -265,15 +283,16 @@ def _boxplot_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
     for col in ("p10", "p25", "median", "p75", "p90", "sla_hours"):
         data[f"{col}_fmt"] = data[col].map(lambda v: fmt.hours(v, lang))
     data["n_fmt"] = data["completed"].map(lambda v: fmt.number(v, lang))
-    return data, (lang, tuple(data.sort_values("median")["service"]))
+    return data, (lang, len(data))
 
 
 @builder(_boxplot_rows)
-def quantile_boxplot(lang: str, order: tuple[str, ...]) -> alt.Chart:
+def quantile_boxplot(lang: str, rows: int) -> alt.Chart:
     """Boxplot per service from precomputed quantiles: whiskers p10–p90, box p25–p75, median tick, SLA diamond."""
     axis_x = alt.X("p10:Q", scale=alt.Scale(type="log"), title=t("chart.axis.hours_log", lang),
                    axis=alt.Axis(format=",~r"))
-    y = alt.Y("service:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=260))
+    y = alt.Y("service:N", sort=alt.EncodingSortField(field="median", op="min"), title=None,
+              axis=alt.Axis(labelLimit=260))  # fastest service on top
     tooltip = [alt.Tooltip("service:N", title=t("chart.service", lang)),
                alt.Tooltip("n_fmt:N", title=t("chart.axis.completed", lang)),
                alt.Tooltip("p10_fmt:N", title="p10"), alt.Tooltip("p25_fmt:N", title="p25"),
@@ -285,7 +304,7 @@ def quantile_boxplot(lang: str, order: tuple[str, ...]) -> alt.Chart:
     median = base.mark_tick(color=TEXT, thickness=2.5, size=14).encode(x=alt.X("median:Q"))
     sla = base.mark_point(shape="diamond", filled=True, size=70, color="#D55E00").encode(x=alt.X("sla_hours:Q"))
     return _finish(alt.layer(whisker, box, median, sla, data=_rows()), lang,
-                   height=_rows_height(len(order), extra=60))
+                   height=_rows_height(rows, extra=60))
 
 
 def _time_trend_rows(df: pd.DataFrame, grain: str, lang: str) -> tuple[pd.DataFrame, tuple]:

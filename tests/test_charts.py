@@ -148,6 +148,21 @@ def test_the_fast_spec_equals_the_altair_chart_for_every_builder(sample_db: Path
         assert builder.spec(data, *args) == builder(data, *args).to_dict(), builder.__name__
 
 
+def test_chart_rows_are_converted_as_altair_converts_them(sample_db: Path) -> None:
+    """charts._values against Altair's own DataFrame conversion: every builder's rows, and the awkward values."""
+    from altair.utils.data import to_values
+
+    frames = [builder.rows(data, *args)[0] for builder, data, *args in _every_chart(Reader(sample_db))
+              if isinstance(builder, charts.Builder)]
+    frames.append(pd.DataFrame({
+        "when": pd.to_datetime(["2026-10-01 08:30", None]), "x": [1.5, float("nan")], "y": [float("inf"), 2.0],
+        "n": pd.array([1, None], dtype="Int64"), "k": [3, 4], "ok": [True, False], "s": ["a", None],
+        "t": pd.array(["b", None], dtype="string"), "c": pd.Categorical(["u", None]),
+    }))
+    for frame in frames:
+        assert charts._values(frame) == to_values(frame)["values"]
+
+
 def test_no_builder_makes_altair_look_channels_up_in_the_schema(sample_db: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """A bare string or alt.value() as an encoding sends Altair through from_dict, which hashes the whole schema
