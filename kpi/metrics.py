@@ -128,17 +128,11 @@ def by_kecamatan(r: Reader, f: Filters) -> pd.DataFrame:
     )
 
 
-def by_service_kecamatan(r: Reader, f: Filters, *, with_previous: bool = False) -> pd.DataFrame:
-    """Completed requests per service x kecamatan in the period: completed, on_time, on_time_rate, median_hours.
-
-    with_previous: also the previous period of equal length (f.previous()) in the same scan, with a column
-    `current` (True for f's period, False for the previous one).
-    """
-    start = f.previous().date_from if with_previous else f.date_from
+def by_service_kecamatan(r: Reader, f: Filters) -> pd.DataFrame:
+    """Completed requests per service x kecamatan in the period: completed, on_time, on_time_rate, median_hours."""
     return r.df(
         f"""
-        SELECT {"completed_day >= $current_from AS current," if with_previous else ""}
-               service_code, kecamatan_code,
+        SELECT service_code, kecamatan_code,
                count(*) AS completed,
                count(*) FILTER (WHERE on_time) AS on_time,
                {ON_TIME_RATE} AS on_time_rate,
@@ -148,7 +142,7 @@ def by_service_kecamatan(r: Reader, f: Filters, *, with_previous: bool = False) 
         GROUP BY ALL
         ORDER BY ALL
         """,
-        {**f.params(), "date_from": start, **({"current_from": f.date_from} if with_previous else {})},
+        f.params(),
     )
 
 
@@ -185,14 +179,14 @@ def service_scores(on_time: pd.DataFrame, target: float, by: list[str] | None = 
     Returns columns `by` + index, services (how many scored).
     """
     by = by or []
-    per_service = on_time.groupby([*by, "service_code"], as_index=False)[["completed", "on_time"]].sum()
+    keys = list(dict.fromkeys([*by, "service_code"]))
+    per_service = on_time.groupby(keys)[["completed", "on_time"]].sum()
     per_service = per_service[per_service["completed"] > 0]
-    per_service["score"] = (per_service["on_time"] / per_service["completed"] / target).clip(upper=SCORE_CAP)
+    score = (per_service["on_time"] / per_service["completed"] / target).clip(upper=SCORE_CAP)
     if not by:
-        return pd.DataFrame({"index": [per_service["score"].mean() if len(per_service) else None],
-                             "services": [len(per_service)]})
-    return (per_service.groupby(by, as_index=False)
-            .agg(index=("score", "mean"), services=("score", "size")))
+        return pd.DataFrame({"index": [score.mean() if len(score) else None], "services": [len(score)]})
+    grouped = score.groupby(level=by)  # Series groupbys: a few ms, where a named DataFrame .agg() took ~15
+    return pd.DataFrame({"index": grouped.mean(), "services": grouped.size()}).reset_index()
 
 
 def service_index(r: Reader, f: Filters) -> dict[str, Any]:

@@ -184,19 +184,40 @@ def biggest_movers(r: Reader, f: Filters, lang: str, n: int = 5, min_completed: 
     """Kecamatan x service pairs whose median processing hours changed most against the previous period.
 
     Only pairs with at least `min_completed` completions in both periods count (medians of a handful are noise).
-    Returns the `n` most improved (direction 'down') then the `n` most worsened ('up'), with both medians.
+    Returns the `n` most improved (direction 'down') then the `n` most worsened ('up'), with both medians: one scan
+    of both periods, ranked in SQL (ties by service, then kecamatan).
     """
-    both_periods = metrics.by_service_kecamatan(r, f, with_previous=True)  # one scan for both periods
-    cur = both_periods[both_periods["current"]].drop(columns="current")
-    prev = both_periods[~both_periods["current"]].drop(columns="current")
-    both = cur.merge(prev, on=["service_code", "kecamatan_code"], suffixes=("", "_prev"))
-    both = both[(both["completed"] >= min_completed) & (both["completed_prev"] >= min_completed)]
-    both = both.assign(change_hours=both["median_hours"] - both["median_hours_prev"])
-    keep = ["service_code", "kecamatan_code", "median_hours_prev", "median_hours", "change_hours",
-            "completed_prev", "completed"]
-    down = both[both["change_hours"] < 0].nsmallest(n, "change_hours")[keep].assign(direction="down")
-    up = both[both["change_hours"] > 0].nlargest(n, "change_hours")[keep].assign(direction="up")
-    return _named_pairs(r, pd.concat([down, up], ignore_index=True), lang)
+    current = "completed_day >= $current_from"
+    frame = r.df(
+        f"""
+        WITH pairs AS (
+            SELECT service_code, kecamatan_code,
+                   count(*) FILTER (WHERE NOT ({current})) AS completed_prev,
+                   count(*) FILTER (WHERE {current}) AS completed,
+                   {metrics.MEDIAN} FILTER (WHERE NOT ({current})) AS median_hours_prev,
+                   {metrics.MEDIAN} FILTER (WHERE {current}) AS median_hours
+            FROM mart_completions
+            WHERE {where("completed_day")}
+            GROUP BY ALL
+        ), moved AS (
+            SELECT service_code, kecamatan_code, median_hours_prev, median_hours,
+                   median_hours - median_hours_prev AS change_hours, completed_prev, completed
+            FROM pairs
+            WHERE completed >= $min_completed AND completed_prev >= $min_completed
+        ), down AS (
+            SELECT *, 'down' AS direction FROM moved WHERE change_hours < 0
+            ORDER BY change_hours, service_code, kecamatan_code LIMIT $n
+        ), up AS (
+            SELECT *, 'up' AS direction FROM moved WHERE change_hours > 0
+            ORDER BY change_hours DESC, service_code, kecamatan_code LIMIT $n
+        )
+        SELECT * FROM (SELECT *, 0 AS part FROM down UNION ALL SELECT *, 1 FROM up)
+        ORDER BY part, abs(change_hours) DESC, service_code, kecamatan_code
+        """,
+        {**f.params(), "date_from": f.previous().date_from, "current_from": f.date_from,
+         "min_completed": min_completed, "n": n},
+    )
+    return _named_pairs(r, frame.drop(columns="part"), lang)
 
 
 def request_density(r: Reader, f: Filters, cell_degrees: float = 0.004) -> pd.DataFrame:

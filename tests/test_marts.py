@@ -193,8 +193,8 @@ def test_backlog_series_ends_on_the_summary_backlog(sample_db: Path, raw: pd.Dat
 
 
 def test_biggest_movers_equal_the_medians_over_raw_rows(sample_db: Path, raw: pd.DataFrame) -> None:
-    """Both periods come from one scan (by_service_kecamatan with_previous): the same pairs, medians and changes as
-    pandas over raw rows for each period separately."""
+    """Both periods come from one scan, ranked in SQL: the same pairs, medians and changes as pandas over raw rows
+    for each period separately."""
     f = Filters(date(2024, 1, 1), date(2024, 12, 31))
     got = queries.biggest_movers(Reader(sample_db), f, "en", n=5, min_completed=5)
 
