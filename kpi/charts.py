@@ -162,7 +162,8 @@ def _values(frame: pd.DataFrame) -> list[dict[str, Any]]:
 class Builder:
     """A chart builder: see the comment above. Calling it returns the Altair chart; .spec() the Vega-Lite dict."""
 
-    def __init__(self, rows: Callable[..., tuple[pd.DataFrame, tuple]], template: Callable[..., alt.TopLevelMixin]):
+    def __init__(self, rows: Callable[..., tuple[pd.DataFrame, tuple]],
+                 template: Callable[..., alt.TopLevelMixin]) -> None:
         functools.update_wrapper(self, template)
         self.rows, self.template = rows, template
         self._spec_of = functools.lru_cache(maxsize=TEMPLATES)(lambda key: template(*key).to_dict(validate=False))
@@ -181,6 +182,7 @@ class Builder:
 
 
 def builder(rows: Callable[..., tuple[pd.DataFrame, tuple]]) -> Callable[[Callable[..., Any]], Builder]:
+    """Decorator: @builder(rows) on a template function makes the Builder named after it."""
     return lambda template: Builder(rows, template)
 
 
