@@ -97,17 +97,13 @@ def _read(module: str, name: str, path: str, version: str, args: tuple, kwargs: 
     return fn(_reader(path), *args, **dict(kwargs))
 
 
-def _key(fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> tuple:
-    r = reader()
-    return fn.__module__, fn.__name__, str(r.path), r.version(), args, tuple(sorted(kwargs.items()))
-
-
 def read(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """fn(reader, *args) cached on (function, database version, args): Filters and lang are part of args.
 
     The version changes with every load, so a new load is read at once; ttl/max_entries keep memory bounded.
     """
-    return _read(*_key(fn, args, kwargs))
+    r = reader()
+    return _read(fn.__module__, fn.__name__, str(r.path), r.version(), args, tuple(sorted(kwargs.items())))
 
 
 # --- filters kept in the URL --------------------------------------------------------------------------------------
