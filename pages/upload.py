@@ -13,10 +13,10 @@ from etl.ingest import load_file, rollback
 from etl.ingest.auth import verify_password
 from etl.ingest.preview import history, preview, undoable
 from kpi import export, fmt, ui
-from kpi.i18n import normalise_lang, t
+from kpi.i18n import t
 
 MAX_MB = 200
-lang = normalise_lang(st.query_params.get("lang"))
+lang = ui.lang()
 ui.page_header("upload", lang)
 
 
