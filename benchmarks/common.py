@@ -101,8 +101,8 @@ def page_reads(f: Any, lang: str = "id") -> dict[str, list[tuple[Callable[..., A
     common = [(queries.data_bounds, ()), (queries.kecamatan_names, ()), (queries.service_names, (lang,)),
               (queries.has_sample_data, ())]
     return {
-        "overview": [*common, (metrics.summary, (f,)), (metrics.summary, (f.previous(),)),
-                     (queries.kecamatan_index, (f,)), (queries.biggest_movers, (f, lang))],
+        "overview": [*common, (metrics.summary_and_previous, (f,)),
+                     (metrics.service_index, (f,)), (queries.biggest_movers, (f, lang))],
         "throughput": [*common, (queries.volume_series, (f, grain, "service", lang)),
                        (queries.backlog_series, (f, grain)), (queries.backlog_age, (f,))],
         "processing": [*common, (queries.service_quantiles, (f, lang)), (queries.time_trend, (f, grain)),

@@ -92,7 +92,7 @@ def _mask(frame: pd.DataFrame, columns: list[str], min_count: int) -> pd.DataFra
 
 
 def overview(r: Reader, f: Filters, lang: str, min_count: int) -> View:
-    now, before = metrics.summary(r, f), metrics.summary(r, f.previous())
+    now, before = metrics.summary_and_previous(r, f)
     idx_now, idx_before = metrics.service_index(r, f)["city"], metrics.service_index(r, f.previous())["city"]
     rate_now = None if withheld(now["completed"], min_count) else now["on_time_rate"]
     rate_before = None if withheld(before["completed"], min_count) else before["on_time_rate"]
@@ -112,7 +112,7 @@ def overview(r: Reader, f: Filters, lang: str, min_count: int) -> View:
 
 
 def services(r: Reader, f: Filters, lang: str, min_count: int) -> View:
-    now, before = metrics.summary(r, f), metrics.summary(r, f.previous())
+    now, before = metrics.summary_and_previous(r, f)
     ok_now, ok_before = not withheld(now["completed"], min_count), not withheld(before["completed"], min_count)
     index = metrics.service_index(r, f)
     completed = metrics.by_service_kecamatan(r, f).groupby("service_code", as_index=False)["completed"].sum()

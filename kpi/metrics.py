@@ -14,6 +14,7 @@ Definitions (stated again in data/README.md):
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -45,9 +46,9 @@ def _backlog_params(f: Filters) -> dict[str, Any]:
     return {**f.params(), "month_start": month_start, "scan_from": min(f.date_from, month_start)}
 
 
-def summary(r: Reader, f: Filters) -> dict[str, Any]:
-    """Headline KPIs for the filters: received, completed, open_at_end, median/p90 hours, on-time rate."""
-    counts = r.one(
+def _counts(r: Reader, f: Filters) -> tuple[int, int, int]:
+    """received, completed and open_at_end for the filters (from the daily and monthly marts)."""
+    row = r.one(
         f"""
         WITH before_month AS (
             SELECT coalesce(sum(received) - sum(completed), 0) AS net
@@ -65,23 +66,49 @@ def summary(r: Reader, f: Filters) -> dict[str, Any]:
         """,
         _backlog_params(f),
     )
-    times = r.one(
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def _summaries(r: Reader, f: Filters, with_previous: bool) -> list[dict[str, Any]]:
+    """summary() of f, and of f.previous() too if asked.
+
+    The processing-time figures of both come from one scan of mart_completions grouped by period (0 = f,
+    1 = the previous one): each group holds the same values as a scan of its period alone, so the same quantiles.
+    """
+    periods = [f, f.previous()] if with_previous else [f]
+    times = r.df(
         f"""
-        SELECT qs[1], qs[2], on_time_rate
-        FROM (SELECT {MEDIAN_P90} AS qs, {ON_TIME_RATE} AS on_time_rate
+        SELECT period, qs[1] AS median_hours, qs[2] AS p90_hours, on_time_rate
+        FROM (SELECT (completed_day < $current_from)::INTEGER AS period,
+                     {MEDIAN_P90} AS qs, {ON_TIME_RATE} AS on_time_rate
               FROM mart_completions
-              WHERE {where("completed_day")})
+              WHERE {where("completed_day")}
+              GROUP BY ALL)
         """,
-        f.params(),
-    )
-    return {
-        "received": int(counts[0]),
-        "completed": int(counts[1]),
-        "open_at_end": int(counts[2]),
-        "median_hours": _num(times[0]),
-        "p90_hours": _num(times[1]),
-        "on_time_rate": _num(times[2]),
-    }
+        {**replace(f, date_from=periods[-1].date_from).params(), "current_from": f.date_from},
+    ).set_index("period")
+    out = []
+    for i, p in enumerate(periods):
+        received, completed, open_at_end = _counts(r, p)
+        row = times.loc[i] if i in times.index else {}
+        out.append({
+            "received": received,
+            "completed": completed,
+            "open_at_end": open_at_end,
+            **{key: _num(row.get(key)) for key in ("median_hours", "p90_hours", "on_time_rate")},
+        })
+    return out
+
+
+def summary(r: Reader, f: Filters) -> dict[str, Any]:
+    """Headline KPIs for the filters: received, completed, open_at_end, median/p90 hours, on-time rate."""
+    return _summaries(r, f, with_previous=False)[0]
+
+
+def summary_and_previous(r: Reader, f: Filters) -> tuple[dict[str, Any], dict[str, Any]]:
+    """summary() of the period and of the previous one of equal length (f.previous()), in one scan of completions."""
+    now, before = _summaries(r, f, with_previous=True)
+    return now, before
 
 
 def by_kecamatan(r: Reader, f: Filters) -> pd.DataFrame:
@@ -171,32 +198,48 @@ def target_on_time_rate(r: Reader) -> float:
     return float(row[0]) if row else DEFAULT_TARGET
 
 
-def service_scores(on_time: pd.DataFrame, target: float, by: list[str] | None = None) -> pd.DataFrame:
-    """CityScore-style index from per-service completions.
-
-    `on_time` needs columns service_code, completed, on_time (+ the `by` columns). Per group and service:
-    score = min(on_time_rate / target, 1.25); per group: index = mean of its service scores.
-    Returns columns `by` + index, services (how many scored).
-    """
-    by = by or []
-    keys = list(dict.fromkeys([*by, "service_code"]))
-    per_service = on_time.groupby(keys)[["completed", "on_time"]].sum()
-    per_service = per_service[per_service["completed"] > 0]
-    score = (per_service["on_time"] / per_service["completed"] / target).clip(upper=SCORE_CAP)
-    if not by:
-        return pd.DataFrame({"index": [score.mean() if len(score) else None], "services": [len(score)]})
-    grouped = score.groupby(level=by)  # Series groupbys: a few ms, where a named DataFrame .agg() took ~15
-    return pd.DataFrame({"index": grouped.mean(), "services": grouped.size()}).reset_index()
-
-
 def service_index(r: Reader, f: Filters) -> dict[str, Any]:
-    """Service index city-wide, per kecamatan and per service for the filters."""
+    """CityScore-style service index for the filters: city-wide, per kecamatan and per service.
+
+    Per service (city-wide, or within one kecamatan): score = min(on_time_rate / target, 1.25) over its completions
+    in the period; an index = the mean of the scores of the services with completions (`services` = how many).
+    by_kecamatan lists every selected kecamatan with its name (index missing and services 0 where nothing was
+    completed); by_service holds each service with completions and its city-wide score.
+    """
     target = target_on_time_rate(r)
-    frame = on_time_counts(r, f)
-    city = service_scores(frame, target)
+    frame = r.df(
+        f"""
+        WITH scores AS (
+            SELECT kecamatan_code, service_code, grouping(kecamatan_code) = 1 AS citywide,
+                   least(sum(on_time) / sum(completed) / $target, $cap) AS score
+            FROM mart_requests_daily
+            WHERE {where("day")}
+            GROUP BY GROUPING SETS ((kecamatan_code, service_code), (service_code))
+            HAVING sum(completed) > 0
+        )
+        SELECT 'kecamatan' AS level, k.kecamatan_code AS code, k.name, avg(s.score) AS index,
+               count(s.score) AS services
+        FROM dim_kecamatan AS k LEFT JOIN scores AS s ON s.kecamatan_code = k.kecamatan_code AND NOT s.citywide
+        WHERE len($kecamatan) = 0 OR list_contains($kecamatan, k.kecamatan_code)
+        GROUP BY k.kecamatan_code, k.name
+        UNION ALL
+        SELECT 'service', service_code, NULL, score, 1 FROM scores WHERE citywide
+        UNION ALL
+        SELECT 'city', NULL, NULL, avg(score), count(*) FROM scores WHERE citywide
+        ORDER BY level, code
+        """,
+        {**f.params(), "target": target, "cap": SCORE_CAP},
+    )
+
+    def level(name: str, key: str, *named: str) -> pd.DataFrame:
+        part = frame[frame["level"] == name]
+        return pd.DataFrame({key: part["code"].to_numpy(), **{col: part["name"].to_numpy() for col in named},
+                             "index": part["index"].to_numpy(), "services": part["services"].to_numpy()})
+
+    city = frame[frame["level"] == "city"]
     return {
         "target": target,
         "city": _num(city["index"].iloc[0]),
-        "by_kecamatan": service_scores(frame, target, by=["kecamatan_code"]),
-        "by_service": service_scores(frame, target, by=["service_code"]),
+        "by_kecamatan": level("kecamatan", "kecamatan_code", "kecamatan"),
+        "by_service": level("service", "service_code"),
     }

@@ -187,18 +187,19 @@ def biggest_movers(r: Reader, f: Filters, lang: str, n: int = 5, min_completed: 
     Returns the `n` most improved (direction 'down') then the `n` most worsened ('up'), with both medians: one scan
     of both periods, ranked in SQL (ties by service, then kecamatan).
     """
-    current = "completed_day >= $current_from"
     frame = r.df(
         f"""
-        WITH pairs AS (
-            SELECT service_code, kecamatan_code,
-                   count(*) FILTER (WHERE NOT ({current})) AS completed_prev,
-                   count(*) FILTER (WHERE {current}) AS completed,
-                   {metrics.MEDIAN} FILTER (WHERE NOT ({current})) AS median_hours_prev,
-                   {metrics.MEDIAN} FILTER (WHERE {current}) AS median_hours
+        WITH periods AS (  -- both periods in one scan: 1 = the current one, 0 = the one before
+            SELECT service_code, kecamatan_code, (completed_day >= $current_from)::INTEGER AS current,
+                   count(*) AS completed, {metrics.MEDIAN} AS median_hours
             FROM mart_completions
             WHERE {where("completed_day")}
             GROUP BY ALL
+        ), pairs AS (
+            SELECT service_code, kecamatan_code, p.completed AS completed_prev, c.completed,
+                   p.median_hours AS median_hours_prev, c.median_hours
+            FROM periods AS c JOIN periods AS p USING (service_code, kecamatan_code)
+            WHERE c.current = 1 AND p.current = 0
         ), moved AS (
             SELECT service_code, kecamatan_code, median_hours_prev, median_hours,
                    median_hours - median_hours_prev AS change_hours, completed_prev, completed
@@ -320,12 +321,3 @@ def kecamatan_map_frame(r: Reader, f: Filters) -> pd.DataFrame:
     codes = r.df("SELECT kecamatan_code, bps_code FROM dim_kecamatan")
     return metrics.by_kecamatan(r, f).merge(codes, on="kecamatan_code", how="left")
 
-
-def kecamatan_index(r: Reader, f: Filters) -> dict:
-    """metrics.service_index with kecamatan names on the per-kecamatan frame (every selected kecamatan listed)."""
-    result = metrics.service_index(r, f)
-    names = pd.DataFrame(list(kecamatan_names(r).items()), columns=["kecamatan_code", "kecamatan"])
-    if f.kecamatan:
-        names = names[names["kecamatan_code"].isin(f.kecamatan)]
-    result["by_kecamatan"] = names.merge(result["by_kecamatan"], on="kecamatan_code", how="left")
-    return result

@@ -12,10 +12,10 @@ lang = ui.lang()
 _, f = ui.current_filters(PAGE)
 ui.page_header(PAGE, lang, f, compare=True)
 
-ui.headline(ui.read(metrics.summary, f), ui.read(metrics.summary, f.previous()), lang)
+ui.headline(*ui.read(metrics.summary_and_previous, f), lang)
 
 st.subheader(t("overview.index_title", lang))
-index = ui.read(queries.kecamatan_index, f)
+index = ui.read(metrics.service_index, f)
 status = charts.index_status(index["city"])
 left, right = st.columns([1, 2])
 left.metric(t("overview.index_city", lang), fmt.number(index["city"], lang, 2), border=True)

@@ -124,7 +124,7 @@ def _every_chart(r: Reader) -> list[tuple]:
         (charts.time_trend_chart, queries.time_trend(r, OCT, "week"), "week", "id"),
         (charts.on_time_chart, queries.on_time_by_service(r, OCT, "id"), metrics.target_on_time_rate(r), "id"),
         (charts.heatmap_chart, queries.service_kecamatan_matrix(r, OCT, "id"), "id"),
-        (charts.index_chart, queries.kecamatan_index(r, OCT)["by_kecamatan"], "id"),
+        (charts.index_chart, metrics.service_index(r, OCT)["by_kecamatan"], "id"),
         (charts.tourism_value_chart, tourism, "orang", "id"),
         (charts.recovery_chart, tourism, "id"),
     ]

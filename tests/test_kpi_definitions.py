@@ -106,13 +106,31 @@ def test_service_index_cityscore(reader: Reader) -> None:
     assert per_kec[JOHOR] == pytest.approx(1 / 0.9)  # KK 1.111 and KTP_EL 1/1 -> 1.111 each
 
 
-def test_service_score_is_capped_at_1_25(reader: Reader) -> None:
-    import pandas as pd
+def test_service_score_is_capped_at_1_25(reader: Reader, tmp_path: Path) -> None:
+    import shutil
 
-    from kpi.metrics import service_scores
-    frame = pd.DataFrame({"service_code": ["A", "B"], "completed": [10, 10], "on_time": [10, 5]})
-    out = service_scores(frame, target=0.5)
-    assert out["index"].iloc[0] == pytest.approx((1.25 + 1.0) / 2)
+    db = tmp_path / "target.duckdb"
+    shutil.copy(reader.path, db)
+    with write_transaction(db) as con:
+        con.execute("UPDATE settings SET value = '0.5' WHERE key = 'target_on_time_rate'")
+    idx = service_index(Reader(db), MARCH)
+    # KK: 2/2 on time -> 1/0.5 = 2, capped at 1.25; KTP_EL: 1/2 -> 0.5/0.5 = 1.0
+    assert idx["target"] == 0.5
+    assert idx["by_service"].set_index("service_code")["index"].to_dict() == {"KK": 1.25, "KTP_EL": 1.0}
+    assert idx["city"] == pytest.approx((1.25 + 1.0) / 2)
+    per_kec = idx["by_kecamatan"].set_index("kecamatan_code")
+    assert per_kec.loc[JOHOR, "index"] == pytest.approx(1.25)  # KK capped, KTP_EL 1/1 -> 2 capped
+    assert per_kec.loc[KOTA, "index"] == 0.0
+
+
+def test_service_index_lists_every_selected_kecamatan(reader: Reader) -> None:
+    per_kec = service_index(reader, MARCH)["by_kecamatan"]
+    assert len(per_kec) == 21 and per_kec["kecamatan"].notna().all()
+    idle = per_kec[~per_kec["kecamatan_code"].isin([JOHOR, KOTA])]
+    assert idle["index"].isna().all() and (idle["services"] == 0).all()
+    one = service_index(reader, Filters(MARCH.date_from, MARCH.date_to, kecamatan=(KOTA,)))
+    assert one["by_kecamatan"]["kecamatan_code"].tolist() == [KOTA]
+    assert one["city"] == 0.0  # only KOTA's late KTP_EL counts
 
 
 def test_previous_period_has_equal_length() -> None:

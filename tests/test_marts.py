@@ -148,6 +148,15 @@ def test_summary_equals_the_definitions_over_raw_rows(sample_db: Path, raw: pd.D
     _assert_same(metrics.summary(Reader(sample_db), f), _expected_summary(raw, f))
 
 
+@pytest.mark.parametrize("f", PERIODS, ids=lambda f: f"{f.date_from}..{f.date_to}{'+kec' if f.kecamatan else ''}")
+def test_summary_and_previous_equal_each_period_over_raw_rows(sample_db: Path, raw: pd.DataFrame, f: Filters) -> None:
+    """One scan for both periods: each equals the definitions over raw rows, and summary() of that period alone."""
+    now, before = metrics.summary_and_previous(Reader(sample_db), f)
+    _assert_same(now, _expected_summary(raw, f))
+    _assert_same(before, _expected_summary(raw, f.previous()))
+    assert (now, before) == (metrics.summary(Reader(sample_db), f), metrics.summary(Reader(sample_db), f.previous()))
+
+
 @pytest.mark.parametrize("f", PERIODS[:3], ids=lambda f: f"{f.date_from}..{f.date_to}")
 def test_by_kecamatan_equals_the_definitions_over_raw_rows(sample_db: Path, raw: pd.DataFrame, f: Filters) -> None:
     frame = metrics.by_kecamatan(Reader(sample_db), f)
@@ -179,6 +188,37 @@ def test_service_index_counts_from_the_daily_mart_equal_the_per_completion_count
     fast = metrics.on_time_counts(r, f)
     full = metrics.by_service_kecamatan(r, f)[["service_code", "kecamatan_code", "completed", "on_time"]]
     pd.testing.assert_frame_equal(fast.reset_index(drop=True), full.reset_index(drop=True), check_dtype=False)
+
+
+@pytest.mark.parametrize("f", PERIODS[:3], ids=lambda f: f"{f.date_from}..{f.date_to}")
+def test_service_index_equals_the_definition_over_raw_rows(sample_db: Path, raw: pd.DataFrame, f: Filters) -> None:
+    r = Reader(sample_db)
+    got = metrics.service_index(r, f)
+    target = metrics.target_on_time_rate(r)
+    day = raw["completed_at"].dt.normalize()
+    done = raw[(day >= pd.Timestamp(f.date_from)) & (day <= pd.Timestamp(f.date_to))]
+    if f.kecamatan:
+        done = done[done["kecamatan_code"].isin(f.kecamatan)]
+    done = done.assign(on_time=done["hours"] <= done["sla_hours"])
+
+    def scores(frame: pd.DataFrame) -> pd.Series:
+        return (frame.groupby("service_code")["on_time"].mean() / target).clip(upper=metrics.SCORE_CAP)
+
+    city = scores(done)
+    assert abs(got["city"] - city.mean()) < TOL
+    by_service = got["by_service"].set_index("service_code")["index"]
+    assert by_service.index.tolist() == sorted(city.index)
+    assert np.allclose(by_service.to_numpy(), city.sort_index().to_numpy(), rtol=0, atol=TOL)
+    by_kec = got["by_kecamatan"].set_index("kecamatan_code")
+    assert len(by_kec) == (len(f.kecamatan) or 21)
+    for code, row in by_kec.iterrows():
+        mine = done[done["kecamatan_code"] == code]
+        if len(mine) == 0:
+            assert pd.isna(row["index"]) and row["services"] == 0
+        else:
+            kec = scores(mine)
+            assert row["services"] == len(kec)
+            assert abs(row["index"] - kec.mean()) < TOL
 
 
 @pytest.mark.parametrize("f", PERIODS[1:3], ids=lambda f: f"{f.date_from}..{f.date_to}")
