@@ -81,11 +81,11 @@ def make_csv(path: Path, rows: int) -> None:
     con.close()
 
 
-def run(cmd: list[str], out: Path | None = None) -> tuple[float, float, int]:
+def run(cmd: list[str], out: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, float, int]:
     """(seconds, peak RSS MiB, exit code) of one child process; its stdout goes to `out`."""
     t0 = time.perf_counter()
     with open(out or os.devnull, "wb") as sink:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=sink, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=sink, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
         _pid, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -100,6 +100,8 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--dir", default="/tmp/pantau-ingest-bench")
     ap.add_argument("--into", help="load into copies of this database (a nightly load) instead of an empty one")
+    ap.add_argument("--full-path", action="store_true",
+                    help="also time each load with the fast path off (PANTAU_FAST_LOAD=0), as for a messy file")
     args = ap.parse_args()
     work = Path(args.dir)
     work.mkdir(parents=True, exist_ok=True)
@@ -118,7 +120,7 @@ def main() -> int:
         build(base, rows=0, progress=lambda _m: None)
     size_mb = csv_path.stat().st_size / 2**20
     print(f"file: {csv_path} ({size_mb:,.0f} MiB, {args.rows:,} rows requested)")
-    bare_t, bare_m, load_t, load_m = [], [], [], []
+    bare_t, bare_m, load_t, load_m, full_t, full_m = [], [], [], [], [], []
     for i in range(args.repeat):
         bare_db = work / "bare.duckdb"
         bare_db.unlink(missing_ok=True)
@@ -136,6 +138,15 @@ def main() -> int:
         load_m.append(m)
         print(f"run {i + 1}: bare {bare_t[-1]:.2f} s / {bare_m[-1]:.0f} MiB, "
               f"etl load {load_t[-1]:.2f} s / {load_m[-1]:.0f} MiB; phases {phases}")
+        if args.full_path:  # the same load with the fast path off: what a file that is not canonical costs
+            shutil.copyfile(base, db)
+            s, m, rc = run([sys.executable, "-m", "etl", "load", "service_requests", str(csv_path), "--db", str(db),
+                            "--json"], out=work / "load.json", env={"PANTAU_FAST_LOAD": "0"})
+            assert rc == 0, "load failed"
+            full_t.append(s)
+            full_m.append(m)
+            print(f"       full path {s:.2f} s / {m:.0f} MiB; phases "
+                  f"{json.loads((work / 'load.json').read_text())['timings']}")
     con = duckdb.connect(str(work / "pantau.duckdb"), read_only=True)
     loaded = con.execute("SELECT rows_loaded FROM loads ORDER BY load_id DESC LIMIT 1").fetchall()[0][0]
     con.close()
@@ -147,6 +158,10 @@ def main() -> int:
           "| load peak RSS (MiB) |")
     print("|---:|---:|---:|---:|---:|---:|")
     print(f"| {loaded:,} | {bt:.2f} | {lt:.2f} | {ratio:.2f} | {max(bare_m):.0f} | {max(load_m):.0f} |")
+    if full_t:
+        full_ratio = statistics.median(f / b for f, b in zip(full_t, bare_t, strict=True))
+        print(f"full path (fast path off): {statistics.median(full_t):.2f} s, ratio {full_ratio:.2f}, "
+              f"peak {max(full_m):.0f} MiB")
     return 0
 
 

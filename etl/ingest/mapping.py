@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+SAMPLE_ROWS = 5000  # the personal-data check reads the first rows only
+
 
 def norm_header(name: str) -> str:
     """'Tanggal Pengajuan ' -> 'tanggal_pengajuan'; 'Created Date' -> 'created_date'."""
@@ -95,7 +97,8 @@ def personal_columns(con: duckdb.DuckDBPyConnection, header: list[str], keep: se
             f"avg(CASE WHEN regexp_matches(c{i + 1}, $pat) THEN 1.0 WHEN c{i + 1} IS NULL THEN NULL ELSE 0.0 END)"
             for i in candidates
         )
-        shares = con.execute(f"SELECT {exprs} FROM (SELECT * FROM ing_raw LIMIT 5000)", {"pat": NIK_PATTERN}).fetchone()
+        shares = con.execute(f"SELECT {exprs} FROM (SELECT * FROM ing_raw LIMIT $n)",
+                             {"pat": NIK_PATTERN, "n": SAMPLE_ROWS}).fetchone()
         for i, share in zip(candidates, shares, strict=True):
             if share is not None and share >= 0.5:
                 out[i] = "pii_nik"

@@ -72,8 +72,10 @@ def xlsx_to_csv(path: Path) -> tuple[Path, str]:
     return Path(tmp), name
 
 
-def read_raw(con: duckdb.DuckDBPyConnection, s: Sniffed) -> tuple[int, list[dict]]:
+def read_raw(con: duckdb.DuckDBPyConnection, s: Sniffed, limit: int | None = None) -> tuple[int, list[dict]]:
     """Create TEMP TABLE ing_raw (c1..cN VARCHAR, rowid = record order); return (records, ragged-row problems).
+
+    With `limit`, only the first `limit` records (a sample for the mapping).
 
     Ragged rows and other unreadable records are caught by DuckDB's rejects tables, with their byte offset, so we
     can name the physical line.
@@ -92,9 +94,9 @@ def read_raw(con: duckdb.DuckDBPyConnection, s: Sniffed) -> tuple[int, list[dict
                                    all_varchar = true, strict_mode = true, null_padding = false, auto_detect = false,
                                    columns = $columns, store_rejects = true, rejects_table = 'ing_csv_rejects',
                                    rejects_scan = 'ing_csv_scans', max_line_size = 4000000)
-            """,
-            {"path": str(s.path), "delim": s.delimiter,
-             "columns": {c: "VARCHAR" for c in names}},
+            """ + ("LIMIT $limit" if limit is not None else ""),
+            {"path": str(s.path), "delim": s.delimiter, "columns": {c: "VARCHAR" for c in names},
+             **({"limit": limit} if limit is not None else {})},
         )
     except duckdb.Error as exc:
         raise FileRejected("unreadable", detail=str(exc).splitlines()[0][:160]) from None
