@@ -137,6 +137,18 @@ def mark_touched(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
     )
 
 
+def _same_shape(con: duckdb.DuckDBPyConnection, m: Mart) -> bool:
+    """Whether mart `m` exists with the columns its SQL makes now (a database from an older version may differ:
+    then only a full rebuild brings it up to date)."""
+    have = con.execute("SELECT column_name, data_type FROM duckdb_columns() "
+                       "WHERE table_name = $t AND database_name = current_database() AND schema_name = 'main' "
+                       "ORDER BY column_index", {"t": m.name}).fetchall()
+    if not have:
+        return False
+    want = con.execute(f"DESCRIBE SELECT * FROM ({m.select.replace('{facts}', 'fct_service_requests')}) LIMIT 0")
+    return have == [(r[0], r[1]) for r in want.fetchall()]
+
+
 def refresh_marts(con: duckdb.DuckDBPyConnection, *, only_touched: bool = False) -> str:
     """Bring every mart up to date with the facts; returns "full" or "incremental".
 
@@ -145,9 +157,8 @@ def refresh_marts(con: duckdb.DuckDBPyConnection, *, only_touched: bool = False)
     its own days, not a rebuild. The rows of a day depend only on facts submitted or completed that day, and every
     touched day is replaced whole, so the result equals a full rebuild (tests/test_marts_incremental.py checks it).
     """
-    existing = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
     items = marts()
-    if only_touched and all(m.name in existing for m in items):
+    if only_touched and all(_same_shape(con, m) for m in items):
         con.execute(
             """
             CREATE OR REPLACE TEMP TABLE mart_facts AS

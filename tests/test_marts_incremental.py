@@ -91,6 +91,19 @@ def test_a_large_share_of_the_facts_gets_a_full_rebuild(db: Path) -> None:
     assert_marts_equal_full_rebuild(db)
 
 
+def test_a_mart_from_an_older_version_gets_a_full_rebuild(db: Path) -> None:
+    """A database made before a mart changed shape (here: mart_open_spans with an extra column) still loads."""
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("ALTER TABLE mart_open_spans ADD COLUMN completed_at TIMESTAMP")
+        con.execute("CREATE TEMP TABLE mart_touched_days AS SELECT DISTINCT CAST(submitted_at AS DATE) AS day "
+                    "FROM fct_service_requests LIMIT 3")
+        assert refresh_marts(con, only_touched=True) == "full"
+    finally:
+        con.close()
+    assert_marts_equal_full_rebuild(db)
+
+
 def test_loads_and_rollback_keep_the_marts_equal_to_a_full_rebuild(db: Path, tmp_path: Path) -> None:
     con = duckdb.connect(str(db), read_only=True)
     latest = con.execute("SELECT max(submitted_at) FROM fct_service_requests").fetchone()[0]
