@@ -103,7 +103,7 @@ def date_order(con: duckdb.DuckDBPyConnection, column: str) -> str | None:
                         WHEN regexp_matches(v, '^\\d{{5}}(\\.\\d+)?$') THEN 'Excel serial'
                         ELSE NULL END AS fmt, count(*) AS n
             FROM (SELECT trim({column}) AS v FROM ing_raw WHERE {column} IS NOT NULL LIMIT 1000)
-            GROUP BY fmt ORDER BY n DESC LIMIT 1"""
+            GROUP BY fmt ORDER BY n DESC, fmt LIMIT 1"""
     ).fetchone()
     return row[0] if row else None
 
