@@ -221,6 +221,18 @@ def test_service_index_equals_the_definition_over_raw_rows(sample_db: Path, raw:
             assert abs(row["index"] - kec.mean()) < TOL
 
 
+@pytest.mark.parametrize("f", PERIODS[:3], ids=lambda f: f"{f.date_from}..{f.date_to}")
+def test_on_time_by_service_equals_the_definition_over_raw_rows(sample_db: Path, raw: pd.DataFrame, f: Filters) -> None:
+    got = queries.on_time_by_service(Reader(sample_db), f, "en").set_index("service_code")
+    day = raw["completed_at"].dt.normalize()
+    done = raw[(day >= pd.Timestamp(f.date_from)) & (day <= pd.Timestamp(f.date_to))]
+    on_time = (done["hours"] <= done["sla_hours"]).groupby(done["service_code"])
+    assert sorted(got.index) == sorted(on_time.groups)
+    assert (got["completed"] == on_time.size().reindex(got.index)).all()
+    assert np.allclose(got["on_time_rate"], on_time.mean().reindex(got.index), rtol=0, atol=TOL)
+    assert list(got["on_time_rate"]) == sorted(got["on_time_rate"])  # lowest first
+
+
 @pytest.mark.parametrize("f", PERIODS[1:3], ids=lambda f: f"{f.date_from}..{f.date_to}")
 def test_backlog_series_ends_on_the_summary_backlog(sample_db: Path, raw: pd.DataFrame, f: Filters) -> None:
     from kpi import queries
