@@ -8,6 +8,7 @@ import streamlit as st
 
 from etl.build import build
 from etl.config import db_path
+from etl.store import refresh_outdated_marts
 from kpi import ui
 from kpi.db import DataUnavailable
 from kpi.i18n import t
@@ -24,6 +25,11 @@ if not db_path().exists():
     with st.status(t("app.building", lang), expanded=True) as status:
         build(db_path(), progress=status.write)
         status.update(label=t("app.built", lang), state="complete", expanded=False)
+# After an upgrade that changed a mart: rebuilt once, from the facts, with this release's SQL.
+if ui.marts_outdated():
+    with st.status(t("app.updating", lang), expanded=True) as status:
+        refresh_outdated_marts(db_path())
+        status.update(label=t("app.updated", lang), state="complete", expanded=False)
 
 pages = ui.pages(lang)
 # Our own sidebar links carry the language and filters from page to page, so Streamlit's menu stays hidden.

@@ -54,6 +54,17 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from etl.store import write_transaction
+
+    db = db_path(args.db)
+    check_readable(db)
+    with write_transaction(db):  # refreshes every mart whole before the swap
+        pass
+    print(f"{db}: every mart rebuilt from the facts with this release's SQL.")
+    return EXIT_OK
+
+
 def cmd_kpi(args: argparse.Namespace) -> int:
     from kpi.db import Reader
     from kpi.filters import Filters
@@ -170,6 +181,10 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--city", help="city pack under data/reference (default: PANTAU_CITY or medan)")
     b.add_argument("--force", action="store_true", help="replace an existing database")
     b.set_defaults(func=cmd_build)
+
+    rf = sub.add_parser("refresh", help="rebuild every mart from the facts (after an upgrade that changed a mart)")
+    rf.add_argument("--db")
+    rf.set_defaults(func=cmd_refresh)
 
     k = sub.add_parser("kpi", help="headline KPIs for a period (the same figures the dashboard shows)")
     k.add_argument("--db")

@@ -149,6 +149,25 @@ def _same_shape(con: duckdb.DuckDBPyConnection, m: Mart) -> bool:
     return have == [(r[0], r[1]) for r in want.fetchall()]
 
 
+def outdated_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Marts missing, or shaped differently from their SQL (a database made by an older release)."""
+    return [m.name for m in marts() if not _same_shape(con, m)]
+
+
+def refresh_outdated_marts(db: Path) -> list[str]:
+    """After an upgrade: rebuild every mart (one atomic swap) if any is out of date; returns the outdated ones."""
+    con = open_read_only(db)
+    try:
+        stale = outdated_marts(con)
+    finally:
+        con.close()
+    if stale:
+        with write_transaction(db, refresh=False) as con:
+            if outdated_marts(con):  # another process may have rebuilt them while this one waited for the lock
+                refresh_marts(con)
+    return stale
+
+
 def refresh_marts(con: duckdb.DuckDBPyConnection, *, only_touched: bool = False) -> str:
     """Bring every mart up to date with the facts; returns "full" or "incremental".
 
@@ -179,6 +198,11 @@ def refresh_marts(con: duckdb.DuckDBPyConnection, *, only_touched: bool = False)
     for m in items:
         con.execute(f"CREATE OR REPLACE TABLE {m.name} AS "
                     f"SELECT * FROM ({m.select.replace('{facts}', 'fct_service_requests')}) ORDER BY {m.order}")
+    names = [m.name for m in items]
+    for (old,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+                              "AND schema_name = 'main' AND table_name LIKE 'mart\\_%' ESCAPE '\\' "
+                              "AND NOT list_contains($names, table_name)", {"names": names}).fetchall():
+        con.execute(f'DROP TABLE "{old}"')  # a mart an older release made and this one no longer does
     return "full"
 
 

@@ -101,22 +101,31 @@ def backlog_series(r: Reader, f: Filters, grain: str) -> pd.DataFrame:
 
 
 def backlog_age(r: Reader, f: Filters) -> pd.DataFrame:
-    """The open backlog at the end of the period by age (< 1 d, 1–3 d, 3–7 d, > 7 d) and whether it is past its SLA."""
+    """The open backlog at the end of the period by age (< 1 d, 1–3 d, 3–7 d, > 7 d) and whether it is past its SLA.
+
+    Open at the end = submitted before it and not completed by then: requests never completed (mart_open_requests)
+    plus those completed on a later day (mart_completions). Both filters are plain comparisons on each mart's sort
+    column, so zone maps skip what cannot match.
+    """
     return r.df(
         f"""
         WITH open_at_end AS (
-            SELECT date_diff('microsecond', submitted_at, $date_to + INTERVAL 1 DAY) / 3600e6 AS age_hours, sla_hours
-            FROM mart_open_spans
-            WHERE submitted_at < $date_to + INTERVAL 1 DAY
-              -- open_until = completed_at or +infinity: one plain comparison lets zone maps skip closed history
-              AND open_until >= $date_to + INTERVAL 1 DAY AND {where()}
+            SELECT submitted_at, service_code FROM mart_completions
+            WHERE completed_day > $date_to AND submitted_at < $date_to + INTERVAL 1 DAY AND {where()}
+            UNION ALL
+            SELECT submitted_at, service_code FROM mart_open_requests
+            WHERE submitted_at < $date_to + INTERVAL 1 DAY AND {where()}
+        ), aged AS (
+            SELECT date_diff('microsecond', o.submitted_at, $date_to + INTERVAL 1 DAY) / 3600e6 AS age_hours,
+                   s.sla_hours
+            FROM open_at_end AS o JOIN dim_service AS s USING (service_code)
         ), buckets(bucket, lo, hi, ord) AS (
             VALUES ('lt_1d', 0, 24, 1), ('d1_3', 24, 72, 2), ('d3_7', 72, 168, 3), ('gt_7d', 168, 1e12, 4)
         )
         SELECT b.bucket,
-               count(o.age_hours)::BIGINT AS open,
-               count(o.age_hours) FILTER (WHERE o.age_hours > o.sla_hours)::BIGINT AS past_sla
-        FROM buckets AS b LEFT JOIN open_at_end AS o ON o.age_hours >= b.lo AND o.age_hours < b.hi
+               count(a.age_hours)::BIGINT AS open,
+               count(a.age_hours) FILTER (WHERE a.age_hours > a.sla_hours)::BIGINT AS past_sla
+        FROM buckets AS b LEFT JOIN aged AS a ON a.age_hours >= b.lo AND a.age_hours < b.hi
         GROUP BY b.bucket, b.ord ORDER BY b.ord
         """,
         {k: v for k, v in f.params().items() if k != "date_from"},

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
@@ -18,7 +19,7 @@ import streamlit as st
 from etl.build import now_wib
 from etl.config import city_settings, db_path
 from kpi import charts, export, fmt, queries
-from kpi.db import Reader
+from kpi.db import DataUnavailable, Reader
 from kpi.filters import Filters
 from kpi.i18n import normalise_lang, t
 
@@ -87,6 +88,26 @@ def _reader(path: str) -> Reader:
 
 def reader() -> Reader:
     return _reader(str(db_path()))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _marts_outdated(path: str, version: str) -> bool:
+    from etl.store import open_read_only, outdated_marts
+
+    con = open_read_only(Path(path))
+    try:
+        return bool(outdated_marts(con))
+    finally:
+        con.close()
+
+
+def marts_outdated() -> bool:
+    """Whether the database's marts were made by another release (checked once per database file and process)."""
+    r = reader()
+    try:
+        return _marts_outdated(str(r.path), r.version())
+    except (DataUnavailable, duckdb.Error):
+        return False  # a missing or damaged file is reported by the pages themselves
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)

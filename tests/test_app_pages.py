@@ -216,7 +216,7 @@ def test_unreadable_database_gives_a_friendly_message(tmp_path: Path, monkeypatc
     assert [e.value for e in at.error] == [ui.t("app.unavailable", "id")]
 
 
-def test_the_grain_follows_the_period_until_the_reader_picks_one() -> None:
+def test_the_grain_follows_the_period_until_the_reader_picks_one(app_env: Path) -> None:
     at = run_page("throughput")  # the last 30 days: days
     assert at.radio(key="throughput_grain").value == "day"
     at.query_params["period"] = "lastyear"
@@ -229,3 +229,35 @@ def test_the_grain_follows_the_period_until_the_reader_picks_one() -> None:
     assert at.radio(key="throughput_grain").value == "week"  # … and stays, whatever the period
     linked = run_page("throughput", period="lastyear", grain="day")
     assert linked.radio(key="throughput_grain").value == "day"
+
+
+def test_marts_of_an_older_release_are_rebuilt_on_start(sample_db: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """After an upgrade that changed a mart, the dashboard rebuilds the marts once (saying so) instead of failing."""
+    import shutil
+
+    import duckdb
+
+    from etl.store import open_read_only, outdated_marts
+
+    db = tmp_path / "older.duckdb"
+    shutil.copyfile(sample_db, db)
+    con = duckdb.connect(str(db))
+    con.execute("ALTER TABLE mart_completions DROP COLUMN submitted_at")  # the backlog age needs it
+    con.execute("CREATE TABLE mart_open_spans AS SELECT submitted_at FROM fct_service_requests")  # no longer made
+    con.close()
+    monkeypatch.setenv("PANTAU_DB", str(db))
+    first = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90).run()
+    assert not first.exception, [e.value for e in first.exception]
+    statuses = [e.label for e in first.main.children.values() if type(e).__name__ == "Status"]
+    assert statuses == [ui.t("app.updated", "id")]
+    at = run_page("throughput")  # the backlog age reads mart_completions.submitted_at
+    assert at.get("vega_lite_chart")
+    con = open_read_only(db)
+    try:
+        assert outdated_marts(con) == []
+        assert "mart_open_spans" not in {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    finally:
+        con.close()
+    again = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90).run()
+    assert not [e for e in again.main.children.values() if type(e).__name__ == "Status"]  # no second rebuild

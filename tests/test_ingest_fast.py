@@ -20,7 +20,7 @@ from tests.corpus import CASES, HEADER, NIK, ROWS, _text, write_case
 ingest_base = ingest_helpers.ingest_base  # the shared fixture
 
 TABLES = ("fct_service_requests", "undo_service_requests", "rejects", "mart_requests_daily", "mart_requests_monthly",
-          "mart_completions", "mart_open_spans")
+          "mart_completions", "mart_open_requests")
 
 
 def _rows(*changes: tuple[int, str, str]) -> Callable[[Path], Path]:

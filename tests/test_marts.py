@@ -97,7 +97,7 @@ def test_completions_mart_holds_every_exact_processing_time(con: duckdb.DuckDBPy
     ("mart_requests_daily", "day"),
     ("mart_requests_monthly", "month"),
     ("mart_completions", "completed_day"),
-    ("mart_open_spans", "open_until"),
+    ("mart_open_requests", "submitted_at"),
 ])
 def test_tables_are_stored_in_time_order(con: duckdb.DuckDBPyConnection, table: str, column: str) -> None:
     # physical order = insertion order: zone maps can only skip row groups of a date filter if time is sorted

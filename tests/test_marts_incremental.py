@@ -92,13 +92,18 @@ def test_a_large_share_of_the_facts_gets_a_full_rebuild(db: Path) -> None:
 
 
 def test_a_mart_from_an_older_version_gets_a_full_rebuild(db: Path) -> None:
-    """A database made before a mart changed shape (here: mart_open_spans with an extra column) still loads."""
+    """A database made before a mart changed shape (here: mart_completions without a column, and a mart no longer
+    made) still loads: the marts are rebuilt whole and the old one is dropped."""
     con = duckdb.connect(str(db))
     try:
-        con.execute("ALTER TABLE mart_open_spans ADD COLUMN completed_at TIMESTAMP")
+        con.execute("ALTER TABLE mart_completions DROP COLUMN submitted_at")
+        con.execute("CREATE TABLE mart_open_spans AS SELECT submitted_at FROM fct_service_requests")
         con.execute("CREATE TEMP TABLE mart_touched_days AS SELECT DISTINCT CAST(submitted_at AS DATE) AS day "
                     "FROM fct_service_requests LIMIT 3")
         assert refresh_marts(con, only_touched=True) == "full"
+        marts_now = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'mart_%' "
+                                               "AND NOT temporary").fetchall()}
+        assert marts_now == {m.name for m in marts()}
     finally:
         con.close()
     assert_marts_equal_full_rebuild(db)
