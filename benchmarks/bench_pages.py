@@ -117,10 +117,12 @@ def browser_pages(db: str) -> dict[str, Any]:
     port = _free_port()
     proc, health = start_server(db, port)
     out: dict[str, Any] = {"health_s": round(health, 2), "pages": {}}
-    # Rendered: the script run has finished (Streamlit's own run state on the app root) and every chart has drawn.
+    # Rendered: the script run has finished (Streamlit's own run state on the app root), no placeholder is left (a
+    # chart whose code is still loading shows a skeleton, not yet a chart element) and every chart has drawn.
     rendered = ("() => document.querySelector('[data-testid=\"stApp\"][data-test-script-state=\"notRunning\"]')"
                 " && document.querySelectorAll('[data-testid=\"stMain\"] [data-testid=\"stElementContainer\"]')"
-                ".length > 0 && [...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"], "
+                ".length > 0 && !document.querySelector('[data-testid=\"stMain\"] [data-testid=\"stSkeleton\"]')"
+                " && [...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"], "
                 "[data-testid=\"stDeckGlJsonChart\"]')].every(c => c.querySelector('canvas, svg'))")
     try:
         with sync_playwright() as p:
