@@ -84,13 +84,14 @@ def _snapshot(db: Path) -> dict[str, list]:
         con.close()
 
 
-def _both(base: Path, tmp: Path, path: Path, mode: str) -> tuple[dict, dict, dict]:
+def _both(base: Path, tmp: Path, path: Path, mode: str,
+          mapping: dict[str, str | None] | None = None) -> tuple[dict, dict, dict]:
     """(fast result, full result, fast result's timings); asserts the two databases are equal."""
     results, snaps = [], []
     for fast in (True, False):
         db = tmp / f"{'fast' if fast else 'full'}.duckdb"
         shutil.copyfile(base, db)
-        res = load_file(db, "service_requests", path, mode=mode, options={"fast_path": fast})
+        res = load_file(db, "service_requests", path, mode=mode, mapping=mapping, options={"fast_path": fast})
         results.append(res)
         snaps.append(_snapshot(db))
     fast_json, full_json = (r.to_json() for r in results)
@@ -138,3 +139,11 @@ def test_the_fast_path_runs_for_canonical_files_only(ingest_base: Path, tmp_path
     NEAR_CANONICAL["offset"](path)
     fast, _, timings = _both(ingest_base, tmp_path, path, "upsert")
     assert fast["status"] == "loaded" and "read" in timings
+
+
+@pytest.mark.parametrize("mapping", [{"status": None}, {"lat": "lon", "lon": "lat"}, {"completed_at": None}],
+                         ids=["status_ignored", "lat_lon_swapped", "completed_ignored"])
+def test_a_mapping_chosen_on_the_upload_page_loads_the_same_on_both_paths(mapping: dict, ingest_base: Path,
+                                                                         tmp_path: Path) -> None:
+    canonical = next(c for c in CASES if c.name == "canonical")
+    _both(ingest_base, tmp_path, write_case(canonical, tmp_path), "upsert", mapping)
