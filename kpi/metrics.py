@@ -173,25 +173,6 @@ def by_service_kecamatan(r: Reader, f: Filters) -> pd.DataFrame:
     )
 
 
-def on_time_counts(r: Reader, f: Filters) -> pd.DataFrame:
-    """Completed and on-time requests per service x kecamatan in the period (pairs with completions only).
-
-    The same counts as by_service_kecamatan, summed from mart_requests_daily instead of one row per completion:
-    what the service index needs, without the medians.
-    """
-    return r.df(
-        f"""
-        SELECT service_code, kecamatan_code, sum(completed)::BIGINT AS completed, sum(on_time)::BIGINT AS on_time
-        FROM mart_requests_daily
-        WHERE {where("day")}
-        GROUP BY ALL
-        HAVING sum(completed) > 0
-        ORDER BY service_code, kecamatan_code
-        """,
-        f.params(),
-    )
-
-
 def target_on_time_rate(r: Reader) -> float:
     """The city's target on-time rate (city.toml `target_on_time_rate`), default 0.9."""
     row = r.one("SELECT value FROM settings WHERE key = 'target_on_time_rate'")
