@@ -25,7 +25,7 @@ import duckdb
 
 from etl.build import now_wib
 from etl.config import db_path
-from etl.store import StoreError, open_read_only, outdated_marts, refresh_marts, writer_lock
+from etl.store import StoreError, open_read_only, outdated_marts_in, refresh_marts, writer_lock
 
 MANIFEST = "manifest.json"
 FORMATS = ("export", "copy")
@@ -299,11 +299,7 @@ def doctor(db: Path, backup_dir: Path | None = None, max_backup_age_hours: float
         checks.append(Check("database", True, f"{db}: readable, every block checked, "
                                               f"{counts.get('fct_service_requests', 0):,} requests, "
                                               f"{counts.get('loads', 0)} loads"))
-        con = open_read_only(db)
-        try:
-            stale = outdated_marts(con)
-        finally:
-            con.close()
+        stale = outdated_marts_in(db)
         checks.append(Check("marts", not stale, "the marts match this release" if not stale else
                             f"{', '.join(stale)} made by another release: rebuild with python -m etl refresh --db {db} "
                             "(the dashboard also does it by itself on its next start)"))

@@ -157,13 +157,18 @@ def outdated_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [m.name for m in marts() if not _same_shape(con, m)]
 
 
-def refresh_outdated_marts(db: Path) -> list[str]:
-    """After an upgrade: rebuild every mart (one atomic swap) if any is out of date; returns the outdated ones."""
+def outdated_marts_in(db: Path) -> list[str]:
+    """outdated_marts() of the database file `db`, read through a private read-only connection."""
     con = open_read_only(db)
     try:
-        stale = outdated_marts(con)
+        return outdated_marts(con)
     finally:
         con.close()
+
+
+def refresh_outdated_marts(db: Path) -> list[str]:
+    """After an upgrade: rebuild every mart (one atomic swap) if any is out of date; returns the outdated ones."""
+    stale = outdated_marts_in(db)
     if stale:
         with write_transaction(db, refresh=False) as con:
             if outdated_marts(con):  # another process may have rebuilt them while this one waited for the lock

@@ -92,13 +92,9 @@ def reader() -> Reader:
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _marts_outdated(path: str, version: str) -> bool:
-    from etl.store import open_read_only, outdated_marts
+    from etl.store import outdated_marts_in
 
-    con = open_read_only(Path(path))
-    try:
-        return bool(outdated_marts(con))
-    finally:
-        con.close()
+    return bool(outdated_marts_in(Path(path)))
 
 
 def marts_outdated() -> bool:
