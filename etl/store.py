@@ -135,6 +135,8 @@ def mark_touched(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
         """,
         {"id": load_id},
     )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE mart_touched_rows AS SELECT count(*) AS n FROM ({_TOUCHED_ROWS})",
+                {"id": load_id})
 
 
 def _same_shape(con: duckdb.DuckDBPyConnection, m: Mart) -> bool:
@@ -185,7 +187,11 @@ def refresh_marts(con: duckdb.DuckDBPyConnection, *, only_touched: bool = False)
     touched day is replaced whole, so the result equals a full rebuild (tests/test_marts_incremental.py checks it).
     """
     items = marts()
-    if only_touched and not outdated_marts(con):
+    # a load (or rollback) that touched more rows than the share: rebuild without copying the touched days first
+    many = only_touched and con.execute(
+        "SELECT (SELECT n FROM mart_touched_rows) > $share * (SELECT count(*) FROM fct_service_requests)",
+        {"share": INCREMENTAL_MAX_SHARE}).fetchone()[0]
+    if only_touched and not many and not outdated_marts(con):
         con.execute(
             """
             CREATE OR REPLACE TEMP TABLE mart_facts AS

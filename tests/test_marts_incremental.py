@@ -80,11 +80,16 @@ def test_refresh_of_touched_days_is_incremental_and_equals_a_full_rebuild(db: Pa
     assert_marts_equal_full_rebuild(db)
 
 
-def test_a_large_share_of_the_facts_gets_a_full_rebuild(db: Path) -> None:
+@pytest.mark.parametrize("touched_rows", ["0", "(SELECT count(*) FROM fct_service_requests)"],
+                         ids=["days-cover-the-facts", "load-larger-than-the-share"])
+def test_a_large_share_of_the_facts_gets_a_full_rebuild(db: Path, touched_rows: str) -> None:
+    """Full when the touched days hold over the share of the facts (counted), or when the load itself touched more
+    rows than that (no count needed)."""
     con = duckdb.connect(str(db))
     try:
         con.execute("CREATE TEMP TABLE mart_touched_days AS SELECT DISTINCT CAST(submitted_at AS DATE) AS day "
                     "FROM fct_service_requests")
+        con.execute(f"CREATE TEMP TABLE mart_touched_rows AS SELECT {touched_rows} AS n")
         assert refresh_marts(con, only_touched=True) == "full"
     finally:
         con.close()
@@ -100,6 +105,7 @@ def test_a_mart_from_an_older_version_gets_a_full_rebuild(db: Path) -> None:
         con.execute("CREATE TABLE mart_open_spans AS SELECT submitted_at FROM fct_service_requests")
         con.execute("CREATE TEMP TABLE mart_touched_days AS SELECT DISTINCT CAST(submitted_at AS DATE) AS day "
                     "FROM fct_service_requests LIMIT 3")
+        con.execute("CREATE TEMP TABLE mart_touched_rows AS SELECT 3 AS n")
         assert refresh_marts(con, only_touched=True) == "full"
         marts_now = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'mart_%' "
                                                "AND NOT temporary").fetchall()}

@@ -202,6 +202,9 @@ def fast_write(con: duckdb.DuckDBPyConnection, s: Sniffed, m: Mapping, load_id: 
     c = {f: m.col(f) for f in REQUEST_FIELDS}
     con.execute("DROP TABLE IF EXISTS ing_fast_rejects")
     con.execute("DROP TABLE IF EXISTS ing_fast_scans")
+    # The facts keep no order (the marts are sorted): letting DuckDB's parallel reader append its chunks as they come
+    # makes this insert ~30% faster (benchmarks/README.md, ingest).
+    con.execute("SET preserve_insertion_order = false")
     con.execute("BEGIN TRANSACTION")
     try:
         n = con.execute(
@@ -255,6 +258,8 @@ def fast_write(con: duckdb.DuckDBPyConnection, s: Sniffed, m: Mapping, load_id: 
     except duckdb.Error:
         con.execute("ROLLBACK")
         return None
+    finally:
+        con.execute("SET preserve_insertion_order = true")
     return int(n)
 
 
