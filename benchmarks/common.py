@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import json
 import os
 import platform
@@ -38,9 +39,17 @@ def machine() -> dict[str, Any]:
         "cores": psutil.cpu_count(logical=True),
         "ram_gib": round(psutil.virtual_memory().total / 1024**3, 1),
         "python": platform.python_version(),
+        "versions": {name: _version(name) for name in ("duckdb", "streamlit", "pandas", "pyarrow")},
         "load_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "when_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
     }
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def load_now() -> float:
