@@ -201,7 +201,12 @@ def on_time_by_service(r: Reader, f: Filters, lang: str) -> pd.DataFrame:
     )
 
 
-def biggest_movers(r: Reader, f: Filters, lang: str, n: int = 5, min_completed: int = 20) -> pd.DataFrame:
+# A pair's median counts as a mover only with this many completions in both periods (medians of a handful are noise).
+MOVERS_MIN_COMPLETED = 20
+
+
+def biggest_movers(r: Reader, f: Filters, lang: str, n: int = 5,
+                   min_completed: int = MOVERS_MIN_COMPLETED) -> pd.DataFrame:
     """Kecamatan x service pairs whose median processing hours changed most against the previous period.
 
     Only pairs with at least `min_completed` completions in both periods count (medians of a handful are noise).

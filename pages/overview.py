@@ -28,12 +28,15 @@ with right:
 
 st.subheader(t("overview.movers_title", lang))
 movers = ui.read(queries.biggest_movers, f, lang)
-st.caption(t("overview.movers_explain", lang, n=fmt.number(20, lang)))
-improved, worsened = st.columns(2)
-for col, direction in ((improved, "down"), (worsened, "up")):
-    col.markdown(f"**{t(f'overview.movers_{direction}', lang)}**")
-    rows = movers[movers["direction"] == direction]
-    col.markdown("\n".join(f"- {ui.mover_sentence(row, lang)}" for row in rows.itertuples())
-                 if len(rows) else t("overview.movers_none", lang))
+least = fmt.number(queries.MOVERS_MIN_COMPLETED, lang)
+st.caption(t("overview.movers_explain", lang, n=least))
 if len(movers):
+    improved, worsened = st.columns(2)
+    for col, direction in ((improved, "down"), (worsened, "up")):
+        col.markdown(f"**{t(f'overview.movers_{direction}', lang)}**")
+        rows = movers[movers["direction"] == direction]
+        col.markdown("\n".join(f"- {ui.mover_sentence(row, lang)}" for row in rows.itertuples())
+                     if len(rows) else t(f"overview.movers_none_{direction}", lang))
     ui.downloads(movers, "movers", PAGE, lang)
+else:
+    st.info(t("overview.movers_none", lang, n=least), icon=":material/info:")

@@ -123,6 +123,21 @@ def test_overview_figures_equal_the_kpi_layer(app_env: Path, lang: str) -> None:
     assert (" di " if lang == "id" else " in ") in movers and "median" in movers
 
 
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_overview_without_movers_says_how_to_get_some(app_env: Path, lang: str) -> None:
+    """One day: no pair reaches the minimum, so the page says so once and suggests a longer period, not two empty
+    columns."""
+    day = {"from": "2026-10-31", "to": "2026-10-31"}
+    assert queries.biggest_movers(Reader(app_env), Filters(date(2026, 10, 31), date(2026, 10, 31)), lang).empty
+    at = run_page("overview", lang=lang, period="custom", **day)
+    infos = [str(e.value) for e in at.info]
+    want = ui.t("overview.movers_none", lang, n=fmt.number(queries.MOVERS_MIN_COMPLETED, lang))
+    assert want in infos
+    assert ("periode yang lebih panjang" if lang == "id" else "longer period") in want
+    headings = "\n".join(str(e.value) for e in at.markdown)
+    assert ui.t("overview.movers_down", lang) not in headings
+
+
 def test_filters_in_the_url_are_applied(app_env: Path) -> None:
     params = {"period": "custom", "from": "2026-09-01", "to": "2026-09-30", "kecamatan": ["12.71.11", "12.71.07"],
               "service": "AKTA_LAHIR", "lang": "en"}
