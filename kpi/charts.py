@@ -397,6 +397,8 @@ def _index_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
         status=df["index"].map(lambda v: t(f"chart.status.{index_status(v) or 'none'}", lang)),
         index_fmt=df["index"].map(lambda v: fmt.number(v, lang, 2)),
     )
+    # written on the row where a bar cannot be seen: nothing to score, or an index of zero
+    data["note"] = data["status"].where(data["index"].isna(), data["index_fmt"].where(data["index"] == 0))
     return data, (lang, len(data))
 
 
@@ -404,8 +406,11 @@ def _index_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
 def index_chart(lang: str, rows: int) -> alt.Chart:
     """Service index per kecamatan, coloured red / amber / green, with the 0.9 and 1.0 thresholds drawn."""
     states = [t(f"chart.status.{s}", lang) for s in STATUS_COLOURS]
+    # both layers sort by the index: a kecamatan with nothing to score comes last, its reason written on its row
+    y = alt.Y("kecamatan:N", sort=alt.EncodingSortField(field="index", op="max", order="descending"), title=None,
+              axis=alt.Axis(labelLimit=200))
     bars = alt.Chart(_rows()).mark_bar().encode(
-        y=alt.Y("kecamatan:N", sort="-x", title=None, axis=alt.Axis(labelLimit=200)),
+        y=y,
         x=alt.X("index:Q", title=t("chart.axis.index", lang), scale=alt.Scale(domain=[0, SCORE_CAP], nice=False),
                 axis=alt.Axis(format=".2f", values=[0, 0.25, 0.5, 0.75, INDEX_AMBER, INDEX_GREEN, SCORE_CAP])),
         color=alt.Color("status:N", title=t("chart.axis.status", lang),
@@ -414,9 +419,11 @@ def index_chart(lang: str, rows: int) -> alt.Chart:
                  alt.Tooltip("index_fmt:N", title=t("chart.axis.index", lang)),
                  alt.Tooltip("status:N", title=t("chart.axis.status", lang))],
     )
+    unseen = alt.Chart(_rows()).transform_filter("isValid(datum.note)").mark_text(
+        align="left", x=4, color=MUTED, fontStyle="italic").encode(y=y, text=alt.Text("note:N"))
     rules = alt.Chart(pd.DataFrame({"x": [INDEX_AMBER, INDEX_GREEN]})).mark_rule(
         color=TEXT, strokeDash=[4, 3]).encode(x=alt.X("x:Q"))
-    return _finish(alt.layer(bars, rules), lang, height=_rows_height(rows, extra=110))
+    return _finish(alt.layer(bars, unseen, rules), lang, height=_rows_height(rows, extra=110))
 
 
 def _tourism_value_rows(df: pd.DataFrame, unit: str, lang: str) -> tuple[pd.DataFrame, tuple]:

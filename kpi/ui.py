@@ -234,11 +234,10 @@ def sidebar_filters(page: str, language: str) -> None:
                          format_func=lambda p: t(f"filters.preset.{p}", language),
                          on_change=_sync_filters, args=(page,))
     if st.session_state[f"{page}_period"] == "custom":
-        c1, c2 = st.sidebar.columns(2)
-        c1.date_input(t("filters.from", language), key=f"{page}_from", min_value=first, max_value=latest,
-                      format="DD/MM/YYYY", on_change=_sync_filters, args=(page,))
-        c2.date_input(t("filters.to", language), key=f"{page}_to", min_value=first, max_value=latest,
-                      format="DD/MM/YYYY", on_change=_sync_filters, args=(page,))
+        # one under the other: side by side, the sidebar cuts the year off
+        for end in ("from", "to"):
+            st.sidebar.date_input(t(f"filters.{end}", language), key=f"{page}_{end}", min_value=first,
+                                  max_value=latest, format="DD/MM/YYYY", on_change=_sync_filters, args=(page,))
     st.sidebar.caption(t("filters.range", language, start=fmt.day(f.date_from, language),
                          end=fmt.day(f.date_to, language)))
     if scope == "full":

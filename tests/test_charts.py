@@ -58,6 +58,20 @@ def test_index_chart_colours_by_status_and_draws_both_thresholds() -> None:
     assert sorted(rules) == [0.9, 1.0]
 
 
+def test_index_chart_writes_what_a_bar_cannot_show() -> None:
+    """No completions: no bar, so the reason is written on its row (a missing bar alone would read as zero); an
+    index of zero has a bar of no width, so its value is written instead."""
+    df = pd.DataFrame({"kecamatan": ["A", "B", "C"], "index": [1.1, float("nan"), 0.0]})
+    spec = charts.index_chart(df, "id").to_dict()
+    text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
+    assert text["encoding"]["text"]["field"] == "note"
+    assert "isValid(datum.note)" in text["transform"][0]["filter"]
+    notes = {r["kecamatan"]: r["note"] for r in _layer_data(spec) if "kecamatan" in r}
+    assert notes == {"A": None, "B": "Tidak ada penyelesaian", "C": "0,00"}
+    sorts = [layer["encoding"]["y"]["sort"] for layer in spec["layer"] if "y" in layer.get("encoding", {})]
+    assert sorts == [{"field": "index", "op": "max", "order": "descending"}] * 2  # one order for bars and text
+
+
 def test_boxplot_is_built_from_quantiles_on_a_log_axis(sample_db: Path) -> None:
     q = queries.service_quantiles(Reader(sample_db), OCT, "en")
     assert (q["p10"] <= q["p25"]).all() and (q["p25"] <= q["median"]).all() and (q["median"] <= q["p90"]).all()
