@@ -6,14 +6,14 @@ import os
 
 import streamlit as st
 
+from base.i18n import t
+from base.settings import city_settings, db_path
 from etl.build import build
-from etl.config import db_path
-from etl.store import refresh_outdated_marts
+from etl.reference import refresh_outdated
 from kpi import ui
 from kpi.db import DataUnavailable
-from kpi.i18n import t
 
-st.set_page_config(page_title="Pantau · Kota Medan", page_icon=ui.favicon(), layout="wide")
+st.set_page_config(page_title=f"Pantau · {city_settings().name}", page_icon=ui.favicon(), layout="wide")
 lang = ui.lang()
 
 # A deployment names its database (PANTAU_DB): a missing file there is an incident, never a reason to show sample data.
@@ -28,7 +28,7 @@ if not db_path().exists():
 # After an upgrade that changed a mart: rebuilt once, from the facts, with this release's SQL.
 if ui.marts_outdated():
     with st.status(t("app.updating", lang), expanded=True) as status:
-        refresh_outdated_marts(db_path())
+        refresh_outdated(db_path())
         status.update(label=t("app.updated", lang), state="complete", expanded=False)
 
 pages = ui.pages(lang)

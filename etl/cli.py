@@ -12,8 +12,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from base import clock
+from base.settings import DEFAULT_CITY, db_path
 from etl.build import DEFAULT_ROWS, DEFAULT_SEED, build
-from etl.config import db_path
 from etl.store import StoreBusy, StoreError, check_readable
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -55,13 +56,17 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from etl.store import write_transaction
+    from base.clock import now_local
+    from etl.reference import load_reference, refresh_calendar
+    from etl.store import write_transaction, write_views
 
     db = db_path(args.db)
     check_readable(db)
-    with write_transaction(db):  # refreshes every mart whole before the swap
-        pass
-    print(f"{db}: every mart rebuilt from the facts with this release's SQL.")
+    with write_transaction(db) as con:  # refreshes every mart whole before the swap
+        load_reference(con)
+        refresh_calendar(con, now_local().date())
+        write_views(con)
+    print(f"{db}: the city pack, the working-day calendar and every mart reloaded with this release's SQL.")
     return EXIT_OK
 
 
@@ -86,7 +91,8 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, default=_json_default, ensure_ascii=False))
     else:
-        for key in ("received", "completed", "open_at_end", "median_hours", "p90_hours", "on_time_rate"):
+        for key in ("received", "completed", "open_at_end", "overdue_at_end", "median_hours", "p90_hours",
+                    "on_time_rate"):
             print(f"{key:>14}: {result[key]}")
     return EXIT_OK
 
@@ -169,6 +175,14 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _zone_label() -> str:
+    """The city's time zone label for help texts; help must work even when the city pack is broken."""
+    try:
+        return clock.label()
+    except (OSError, ValueError):
+        return "local time"
+
+
 def parser() -> argparse.ArgumentParser:
     p = Parser(prog="python -m etl", description="Pantau ETL: build, load, inspect and undo data.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -178,18 +192,21 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--rows", type=int, default=DEFAULT_ROWS, help=f"sample requests (default {DEFAULT_ROWS:,}; 0 = "
                    "reference data only)")
     b.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed; the same seed gives the same data")
-    b.add_argument("--city", help="city pack under data/reference (default: PANTAU_CITY or medan)")
+    b.add_argument("--city", help=f"city pack under data/reference, or its folder (default: PANTAU_CITY or "
+                                  f"{DEFAULT_CITY})")
     b.add_argument("--force", action="store_true", help="replace an existing database")
     b.set_defaults(func=cmd_build)
 
-    rf = sub.add_parser("refresh", help="rebuild every mart from the facts (after an upgrade that changed a mart)")
+    rf = sub.add_parser("refresh", help="reload the city pack and the calendar, rebuild every mart from the facts "
+                        "(after an upgrade, or an edited pack: services, holidays)")
     rf.add_argument("--db")
     rf.set_defaults(func=cmd_refresh)
 
     k = sub.add_parser("kpi", help="headline KPIs for a period (the same figures the dashboard shows)")
     k.add_argument("--db")
-    k.add_argument("--from", dest="date_from", type=_date, required=True, help="first day, YYYY-MM-DD (WIB)")
-    k.add_argument("--to", dest="date_to", type=_date, required=True, help="last day, YYYY-MM-DD (WIB), inclusive")
+    zone = _zone_label()
+    k.add_argument("--from", dest="date_from", type=_date, required=True, help=f"first day, YYYY-MM-DD ({zone})")
+    k.add_argument("--to", dest="date_to", type=_date, required=True, help=f"last day, YYYY-MM-DD ({zone}), inclusive")
     k.add_argument("--kecamatan", action="append", help="kecamatan code, e.g. 12.71.11 (repeatable)")
     k.add_argument("--service", action="append", help="service code, e.g. KTP_EL (repeatable)")
     k.add_argument("--json", action="store_true")

@@ -4,9 +4,13 @@ Requests are generated inside DuckDB from `range()` with hash-based random numbe
 seed always gives the same rows however they are chunked. They are generated, sorted and appended one run of days
 (about CHUNK_ROWS rows) at a time, so memory stays bounded and the table is stored in time order; ten million rows take
 a few minutes on two cores.
-The story comes from the city pack: volumes follow kecamatan population and the holiday / COVID calendar
-(sample_calendar.csv); processing times follow each service's lognormal profile (sample_profile.csv) and fall
-after integrated services launched (city.toml `integration_month`).
+The story comes from the city pack: volumes follow kecamatan population and the demand calendar (Ramadan, Lebaran,
+COVID: sample_calendar.csv). Counters (loket, MPP, jemput bola) take requests on working days in office hours
+(dim_calendar: national holidays, cuti bersama and the pack's own days); online requests come at any hour of any day.
+Work happens in office hours on working days: a request's processing time is drawn in office hours from its
+service's lognormal profile (sample_profile.csv), which falls after integrated services launched (city.toml
+`integration_month`), and its completion is placed that many office hours after it was submitted. A few requests get
+stuck (more of the recent ones), so the open backlog is mostly young with a small old tail.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl.config import CitySettings
+from base.settings import CitySettings
 
 SAMPLE_SOURCE = "sample"
 TOURISM_SOURCE_PREFIX = "sample: "
@@ -47,13 +51,17 @@ class SampleWindow:
         return cls(date(y0, m0, 1), end, datetime(end.year, end.month, end.day, 17, 0))
 
 
-def _read_csv(path: Path) -> list[dict[str, str]]:
+def _read_csv(path: Path, optional: bool = False) -> list[dict[str, str]]:
+    """A pack file's rows; an optional file that is absent has none."""
+    if optional and not path.is_file():
+        return []
     with open(path, encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 
 
 # Monday is busiest after the weekend; Friday counters close earlier for Friday prayers.
 WEEKDAY_FACTOR = (1.12, 1.04, 1.0, 0.98, 0.86)
+OFFICE_OPENS, OFFICE_HOURS = 8, 8   # counters and back offices work 08:00-16:00 on working days
 
 
 def _date_unit(d: date) -> float:
@@ -61,23 +69,25 @@ def _date_unit(d: date) -> float:
     return int(hashlib.sha256(d.isoformat().encode()).hexdigest()[:8], 16) / 2**32
 
 
-def day_weights(pack: Path, window: SampleWindow) -> list[tuple[date, float, float, float, float]]:
-    """Per day: (day, volume weight, share of channels loket / mpp / online as cumulative thresholds)."""
+def day_weights(pack: Path, window: SampleWindow, working: dict[date, bool]
+                ) -> list[tuple[date, float, float, float, float]]:
+    """Per day: (day, volume weight, share of channels loket / mpp / online as cumulative thresholds).
+
+    `working` tells the working days (dim_calendar): on any other day only online requests come in.
+    """
     calendar = [(date.fromisoformat(r["date_from"]), date.fromisoformat(r["date_to"]), float(r["volume_factor"]))
-                for r in _read_csv(pack / "sample_calendar.csv")]
+                for r in _read_csv(pack / "sample_calendar.csv", optional=True)]
     mpp_since = {r["channel"]: date.fromisoformat(r["since"]) for r in _read_csv(pack / "channels.csv")}.get(
-        "mpp", date(2021, 3, 1))
+        "mpp", window.start)
     rows = []
     d = window.start
     while d <= window.end:
         years = (d - window.start).days / 365.25
         w = 1.0 + 0.05 * years                       # the city grows and moves more services to the counters
-        if d.weekday() == 5:
-            w *= 0.10                                # Saturday: online only, a trickle
-        elif d.weekday() == 6:
-            w *= 0.06
+        if not working.get(d, d.weekday() < 5):
+            w *= 0.10 if d.weekday() != 6 else 0.06  # a day off: online only, a trickle
         else:
-            w *= WEEKDAY_FACTOR[d.weekday()]
+            w *= WEEKDAY_FACTOR[d.weekday()] if d.weekday() < 5 else 0.5  # a Saturday service day: half a day
         w *= 0.85 + 0.30 * _date_unit(d)             # day-to-day variation: no two weekdays alike
         for lo, hi, factor in calendar:
             if lo <= d <= hi:
@@ -88,8 +98,8 @@ def day_weights(pack: Path, window: SampleWindow) -> list[tuple[date, float, flo
         online = min(0.18 + 0.035 * years, 0.45)
         mpp = 0.0 if d < mpp_since else min(0.12 + 0.04 * (d - mpp_since).days / 365.25, 0.25)
         jemput = 0.06
-        if d.weekday() >= 5:
-            online, mpp, jemput = 0.9, 0.0, 0.05
+        if not working.get(d, d.weekday() < 5):
+            online, mpp, jemput = 1.0, 0.0, 0.0
         loket = max(1.0 - online - mpp - jemput, 0.0)
         rows.append((d, w, loket, loket + mpp, loket + mpp + online))
         d += timedelta(days=1)
@@ -108,12 +118,12 @@ def _apportion(total: int, weights: list[float]) -> list[int]:
 
 REQUESTS_SQL = """
 WITH base AS (
-    SELECT d.day, d.ch1, d.ch2, d.ch3, unnest(range(d.n)) AS j, d.first_i
+    SELECT d.day, d.working, d.wd_no, d.ch1, d.ch2, d.ch3, unnest(range(d.n)) AS j, d.first_i
     FROM gen_days AS d
     WHERE d.day BETWEEN $chunk_from AND $chunk_to
 ), u AS (
     -- independent uniforms in [0, 1) from a hash of (row, stream, seed): deterministic and parallel-safe
-    SELECT day, ch1, ch2, ch3, first_i + j AS i,
+    SELECT day, working, wd_no, ch1, ch2, ch3, first_i + j AS i,
            hash(first_i + j, 1, $seed)::DOUBLE / 18446744073709551616.0 AS u_kec,
            hash(first_i + j, 2, $seed)::DOUBLE / 18446744073709551616.0 AS u_svc,
            hash(first_i + j, 3, $seed)::DOUBLE / 18446744073709551616.0 AS u_ch,
@@ -138,17 +148,24 @@ WITH base AS (
     JOIN gen_services AS s ON s.idx = {service_pick}
 ), timed AS (
     SELECT *,
-           -- submitted: counters 08:00-16:00 WIB with a morning peak; online any time 06:00-23:00
-           day::TIMESTAMP + to_microseconds(CAST(
-               CASE WHEN channel = 'online' THEN (6 + 17 * u_time) * 3600e6
-                    ELSE (8 + 8 * pow(u_time, 1.35)) * 3600e6 END AS BIGINT)) AS submitted_at,
+           -- hour of the day: counters 08:00-16:00 with a morning peak; online at any hour, mostly 06:00-23:00
+           CASE WHEN channel <> 'online' THEN 8 + 8 * pow(u_time, 1.35)
+                WHEN u_time < 0.10 THEN 6 * u_time / 0.10
+                WHEN u_time < 0.96 THEN 6 + 17 * (u_time - 0.10) / 0.86
+                ELSE 23 + (u_time - 0.96) / 0.04 END AS hour,
            -- months since integrated services launched (negative before)
            date_diff('month', $integration::DATE, day) AS m_int,
            sqrt(-2 * ln(greatest(u_z1, 1e-12))) * cos(2 * pi() * u_z2) AS z
     FROM picked
 ), hours AS (
     SELECT *,
-           greatest(0.25,
+           day::TIMESTAMP + to_microseconds(CAST(hour * 3600e6 AS BIGINT)) AS submitted_at,
+           -- where the work starts, in office hours counted from the first working day of the calendar: now, when
+           -- the office is open; else at the next opening
+           CASE WHEN working AND hour < {opens} + {office} THEN (wd_no - 1) * {office} + greatest(hour - {opens}, 0)
+                ELSE wd_no * {office} END AS work_start,
+           -- processing time in office hours
+           greatest(0.1,
              CASE WHEN m_int < 0 THEN median_before
                   ELSE median_after + (median_before - median_after) * exp(-m_int / 5.0) END
              * CASE WHEN day BETWEEN DATE '2020-03-16' AND DATE '2020-12-31' THEN 1.35 ELSE 1.0 END
@@ -158,21 +175,24 @@ WITH base AS (
                               / 18446744073709551616.0))
              * CASE channel WHEN 'online' THEN 0.85 WHEN 'jemput_bola' THEN 1.1 ELSE 1.0 END
              * exp(sigma * z)
-             -- overdue outliers: files that got stuck waiting for a document or a signature
-             * CASE WHEN u_out < 0.015 THEN 3 + 12 * u_out / 0.015 ELSE 1.0 END) AS proc_hours
+             -- late outliers: files that got stuck waiting for a document or a signature
+             * CASE WHEN u_out < 0.015 THEN 3 + 12 * u_out / 0.015 ELSE 1.0 END) AS work_hours
     FROM timed
 ), finished AS (
-    SELECT *,
-           submitted_at + to_microseconds(CAST(proc_hours * 3600e6 AS BIGINT)) AS done_at,
-           -- some requests stall and stay open: more of the recent ones
-           u_out > 1 - (0.045 + 0.5 * exp(-date_diff('day', day, $as_of::DATE) / 12.0)) AS stalled
-    FROM hours
+    SELECT h.*,
+           w.day::TIMESTAMP + to_microseconds(CAST(({opens} + h.work_start + h.work_hours
+                                                     - (w.wd_no - 1) * {office}) * 3600e6 AS BIGINT)) AS done_at,
+           -- a few requests get stuck and stay open: more of the recent ones, a small old tail
+           u_out > 1 - (0.0002 + 0.015 * exp(-date_diff('day', h.day, $as_of::DATE) / 30.0)) AS stalled
+    FROM hours AS h
+    LEFT JOIN gen_workdays AS w ON w.wd_no = CAST(floor((h.work_start + h.work_hours) / {office}) AS BIGINT) + 1
 )
 SELECT $prefix || '-' || strftime(day, '%Y') || '-'
          || CASE WHEN i < 100000000 THEN lpad(i::VARCHAR, 8, '0') ELSE i::VARCHAR END AS request_id,
        service_code, finished.kecamatan_code, channel, submitted_at,
-       CASE WHEN stalled OR done_at > $as_of THEN NULL ELSE done_at END AS completed_at,
-       CASE WHEN stalled OR done_at > $as_of THEN (CASE WHEN u_status < 0.6 THEN 'in_progress' ELSE 'open' END)
+       CASE WHEN stalled OR done_at IS NULL OR done_at > $as_of THEN NULL ELSE done_at END AS completed_at,
+       CASE WHEN stalled OR done_at IS NULL OR done_at > $as_of
+                 THEN (CASE WHEN u_status < 0.6 THEN 'in_progress' ELSE 'open' END)
             WHEN u_status < 0.02 THEN 'rejected' ELSE 'completed' END AS status,
        -- a grid point inside the kecamatan (sample_points.csv) plus a jitter smaller than the grid's margin
        round(p.lat + (u_theta - 0.5) * 2 * $jitter, 6) AS lat,
@@ -182,7 +202,7 @@ FROM finished
 JOIN gen_points AS p
   ON p.idx = finished.first_point + least(CAST(floor(u_r * finished.n_points) AS BIGINT), finished.n_points - 1)
 ORDER BY submitted_at, i
-"""
+""".replace("{opens}", str(OFFICE_OPENS)).replace("{office}", str(OFFICE_HOURS))
 
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
@@ -212,20 +232,25 @@ def stage_generator_tables(con: duckdb.DuckDBPyConnection, pack: Path, window: S
 
     Returns the interval lower bounds (`kec<i>`, `svc<i>`) the generator's inverse-CDF picks bind as parameters.
     """
-    days = day_weights(pack, window)
+    calendar = {d: (w, no) for d, w, no in con.execute(
+        "SELECT day, is_working_day, working_day_no FROM dim_calendar").fetchall()}
+    days = day_weights(pack, window, {d: w for d, (w, _) in calendar.items()})
     counts = _apportion(rows, [w for _, w, *_ in days])
     first = 0
     day_rows = []
     for (d, _, c1, c2, c3), n in zip(days, counts, strict=True):
-        day_rows.append((d, n, first, c1, c2, c3))
+        working, wd_no = calendar[d]
+        day_rows.append((d, working, wd_no, n, first, c1, c2, c3))
         first += n
-    con.execute("CREATE OR REPLACE TEMP TABLE gen_days (day DATE, n BIGINT, first_i BIGINT, ch1 DOUBLE, ch2 DOUBLE, "
-                "ch3 DOUBLE)")
+    con.execute("CREATE OR REPLACE TEMP TABLE gen_days (day DATE, working BOOLEAN, wd_no BIGINT, n BIGINT, "
+                "first_i BIGINT, ch1 DOUBLE, ch2 DOUBLE, ch3 DOUBLE)")
     _insert_rows(con, "gen_days", day_rows)
+    con.execute("CREATE OR REPLACE TEMP TABLE gen_workdays AS SELECT working_day_no AS wd_no, day FROM dim_calendar "
+                "WHERE is_working_day")
 
     kec = _read_csv(pack / "kecamatan.csv")
     points: dict[str, list[tuple[float, float]]] = {}
-    for p in _read_csv(pack / "sample_points.csv"):
+    for p in _read_csv(pack / "sample_points.csv", optional=True):
         points.setdefault(p["kecamatan_code"], []).append((float(p["lat"]), float(p["lon"])))
     total_pop = sum(float(k["population"]) for k in kec)
     rng = random.Random(seed)
@@ -251,8 +276,8 @@ def stage_generator_tables(con: duckdb.DuckDBPyConnection, pack: Path, window: S
     cum = 0.0
     svc_rows = []
     for i, p in enumerate(prof):
-        svc_rows.append((i, p["service_code"], cum, float(p["median_hours_before"]), float(p["median_hours_after"]),
-                         float(p["sigma"])))
+        svc_rows.append((i, p["service_code"], cum, float(p["median_work_hours_before"]),
+                         float(p["median_work_hours_after"]), float(p["sigma"])))
         bounds[f"svc{i}"] = cum
         cum += float(p["share"]) / total_share
     con.execute("CREATE OR REPLACE TEMP TABLE gen_services (idx BIGINT, service_code VARCHAR, cum_lo DOUBLE, "
@@ -294,7 +319,7 @@ def generate_requests(con: duckdb.DuckDBPyConnection, pack: Path, settings: City
     sql = (REQUESTS_SQL.replace("{kecamatan_pick}", _pick_case("u_kec", "kec", n_kec))
            .replace("{service_pick}", _pick_case("u_svc", "svc", n_svc)))
     y, m = map(int, settings.integration_month.split("-"))
-    prefix = "".join(ch for ch in settings.name.upper().split()[-1] if ch.isalpha())[:3] or "REQ"
+    prefix = settings.request_id_prefix
     params = {"seed": seed, "integration": date(y, m, 1), "as_of": window.as_of, "load_id": load_id,
               "prefix": prefix, "jitter": POINT_JITTER_DEGREES}
     params.update({k: v for k, v in bounds.items() if k not in ("kec0", "svc0")})  # index 0 is the CASE's ELSE
@@ -306,7 +331,7 @@ def generate_requests(con: duckdb.DuckDBPyConnection, pack: Path, settings: City
         if progress and len(chunks) > 1:
             elapsed = time.perf_counter() - t0
             progress(f"  {done:,} / {rows:,} rows (up to {hi.isoformat()}, {done / max(elapsed, 1e-9):,.0f} rows/s)")
-    for t in ("gen_days", "gen_kecamatan", "gen_points", "gen_services"):
+    for t in ("gen_days", "gen_workdays", "gen_kecamatan", "gen_points", "gen_services"):
         con.execute(f"DROP TABLE {t}")
     return rows
 
@@ -327,7 +352,7 @@ def tourism_rows(pack: Path, settings: CitySettings, seed: int) -> list[tuple[st
     scaled to published annual totals, or carried forward with modest growth after the last anchor."""
     window = SampleWindow.from_settings(settings)
     months = _months(date(2018, 1, 1), window.end)
-    anchors = _read_csv(pack / "tourism_anchors.csv")
+    anchors = _read_csv(pack / "tourism_anchors.csv", optional=True)  # a pack without published figures: none
     backcasts = _read_csv(pack / "tourism_backcast.csv") if (pack / "tourism_backcast.csv").exists() else []
     rng = random.Random(seed)
     out = []

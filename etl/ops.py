@@ -23,8 +23,9 @@ from typing import Any
 
 import duckdb
 
-from etl.build import now_wib
-from etl.config import db_path
+from base.calendar import year_notes
+from base.clock import now_local
+from base.settings import city_dir, city_settings, db_path
 from etl.store import StoreError, open_read_only, outdated_marts_in, refresh_marts, writer_lock
 
 MANIFEST = "manifest.json"
@@ -110,7 +111,7 @@ def _short(exc: BaseException) -> str:
 
 
 def _stamp() -> str:
-    return now_wib().strftime("%Y%m%d-%H%M%S")
+    return now_local().strftime("%Y%m%d-%H%M%S")
 
 
 def backup(db: Path, to_dir: Path | None = None, *, fmt: str = "export", keep: int | None = None) -> Path:
@@ -152,7 +153,7 @@ def backup(db: Path, to_dir: Path | None = None, *, fmt: str = "export", keep: i
                 con.close()
         files = {p.name: {"bytes": p.stat().st_size, "sha256": _sha256(p)}
                  for p in sorted(partial.iterdir()) if p.is_file()}
-        manifest = {"pantau_backup": 1, "format": fmt, "created_at_wib": now_wib().isoformat(),
+        manifest = {"pantau_backup": 1, "format": fmt, "created_at_local": now_local().isoformat(),
                     "source": str(db), "duckdb_version": duckdb.__version__, "tables": tables, "files": files}
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         for p in partial.iterdir():
@@ -288,6 +289,7 @@ class Check:
     name: str
     ok: bool
     message: str
+    warning: bool = False   # ok, but something an operator should act on soon (printed as WARN, exit code 0)
 
 
 def doctor(db: Path, backup_dir: Path | None = None, max_backup_age_hours: float = 36) -> list[Check]:
@@ -303,6 +305,7 @@ def doctor(db: Path, backup_dir: Path | None = None, max_backup_age_hours: float
         checks.append(Check("marts", not stale, "the marts match this release" if not stale else
                             f"{', '.join(stale)} made by another release: rebuild with python -m etl refresh --db {db} "
                             "(the dashboard also does it by itself on its next start)"))
+        checks += _city_checks(db)
     except StoreError as exc:
         checks.append(Check("database", False, str(exc)))
     if db.parent.is_dir():
@@ -347,6 +350,35 @@ def _writer_busy(db: Path) -> bool:
     return False
 
 
+def _city_checks(db: Path) -> list[Check]:
+    """The database was built from this city pack, and its working-day calendar is settled for the data's years."""
+    con = open_read_only(db)
+    try:
+        row = con.execute("SELECT value FROM settings WHERE key = 'city'").fetchone()
+        years = con.execute("SELECT year(min(submitted_at)), year(max(submitted_at)) FROM fct_service_requests"
+                            ).fetchone()
+    finally:
+        con.close()
+    pack = city_settings()
+    built_for = row[0] if row else None
+    out = [Check("city", built_for == pack.folder,
+                 f"built from the city pack {built_for!r}" if built_for == pack.folder else
+                 f"the database was built from the city pack {built_for!r}, but PANTAU_CITY names {pack.folder!r}: "
+                 f"set PANTAU_CITY={built_for} or rebuild with python -m etl build --force --city {pack.folder}")]
+    if years[0] is not None:
+        for year, note, days in year_notes(range(years[0], years[1] + 1), city_dir()):
+            text = (f"the data reaches {year}, whose cuti bersama are not known yet (neither the holidays package nor "
+                    f"the pack's holidays.csv lists them): deadlines in working days may fall too early; upgrade the "
+                    f"holidays package or add the days to holidays.csv, then python -m etl refresh"
+                    if note == "joint_leave_unknown" else
+                    f"{year}: the holidays package marks {len(days)} date(s) as estimated ({'; '.join(days[:3])}); "
+                    f"check them against the year's decree and upgrade the package when it confirms them")
+            out.append(Check("calendar", True, text, warning=True))
+    if len(out) == 1:
+        out.append(Check("calendar", True, "the working-day calendar is settled for every year of the data"))
+    return out
+
+
 # --- `python -m etl backup | restore | doctor` (registered in etl/cli.py) ---------------------------------------
 
 def _cmd_backup(args: argparse.Namespace) -> int:
@@ -386,7 +418,7 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
         print(json.dumps([c.__dict__ for c in checks], ensure_ascii=False))
     else:
         for c in checks:
-            print(f"{'ok ' if c.ok else 'BAD'}  {c.name:<9} {c.message}")
+            print(f"{('WARN' if c.warning else 'ok  ') if c.ok else 'BAD '} {c.name:<9} {c.message}")
     return 0 if all(c.ok for c in checks) else 1
 
 

@@ -86,7 +86,8 @@ def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 @dataclass(frozen=True)
 class Mart:
-    """One mart: etl/sql/marts/NNN_<name>.sql holds its SELECT (over `{facts}`) and, in comment lines, its key.
+    """One mart: etl/sql/marts/NNN_<name>.sql holds its SELECT and, in comment lines, its key. The SELECT reads the
+    facts as `{facts}`, or as `{requests}`: the facts with their deadline (etl/sql/requests_due.sql).
 
     key      the column (or expression) a refresh replaces rows by
     touched  how a touched day (mart_touched_days.day) maps to key values
@@ -98,6 +99,21 @@ class Mart:
     key: str
     touched: str
     order: str
+
+    def over(self, facts: str) -> str:
+        """The mart's SELECT over the table `facts` (a name from this module, never input)."""
+        return self.select.replace("{requests}", f"({requests_due(facts)})").replace("{facts}", facts)
+
+
+def requests_due(facts: str) -> str:
+    """SELECT of the facts in `facts` with due_at and on_time: the one definition of a deadline."""
+    return (SQL_DIR / "requests_due.sql").read_text(encoding="utf-8").replace("{facts}", facts)
+
+
+def write_views(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create the analyst-facing views (etl/sql/views.sql)."""
+    con.execute((SQL_DIR / "views.sql").read_text(encoding="utf-8")
+                .replace("{requests}", requests_due("fct_service_requests")))
 
 
 def marts() -> list[Mart]:
@@ -148,7 +164,7 @@ def _same_shape(con: duckdb.DuckDBPyConnection, m: Mart) -> bool:
     if not have:
         return False
     try:
-        want = con.execute(f"DESCRIBE SELECT * FROM ({m.select.replace('{facts}', 'fct_service_requests')}) LIMIT 0")
+        want = con.execute(f"DESCRIBE SELECT * FROM ({m.over('fct_service_requests')}) LIMIT 0")
     except duckdb.CatalogException:  # a mart it reads (an earlier one) is missing
         return False
     return have == [(r[0], r[1]) for r in want.fetchall()]
@@ -166,16 +182,6 @@ def outdated_marts_in(db: Path) -> list[str]:
         return outdated_marts(con)
     finally:
         con.close()
-
-
-def refresh_outdated_marts(db: Path) -> list[str]:
-    """After an upgrade: rebuild every mart (one atomic swap) if any is out of date; returns the outdated ones."""
-    stale = outdated_marts_in(db)
-    if stale:
-        with write_transaction(db, refresh=False) as con:
-            if outdated_marts(con):  # another process may have rebuilt them while this one waited for the lock
-                refresh_marts(con)
-    return stale
 
 
 def refresh_marts(con: duckdb.DuckDBPyConnection, *, only_touched: bool = False) -> str:
@@ -206,12 +212,12 @@ def refresh_marts(con: duckdb.DuckDBPyConnection, *, only_touched: bool = False)
             for m in items:
                 keys = f"{m.key} IN (SELECT DISTINCT {m.touched} FROM mart_touched_days)"
                 con.execute(f"DELETE FROM {m.name} WHERE {keys}")
-                con.execute(f"INSERT INTO {m.name} SELECT * FROM ({m.select.replace('{facts}', 'mart_facts')}) "
+                con.execute(f"INSERT INTO {m.name} SELECT * FROM ({m.over('mart_facts')}) "
                             f"WHERE {keys} ORDER BY {m.order}")
             return "incremental"
     for m in items:
         con.execute(f"CREATE OR REPLACE TABLE {m.name} AS "
-                    f"SELECT * FROM ({m.select.replace('{facts}', 'fct_service_requests')}) ORDER BY {m.order}")
+                    f"SELECT * FROM ({m.over('fct_service_requests')}) ORDER BY {m.order}")
     names = [m.name for m in items]
     for (old,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
                               "AND schema_name = 'main' AND table_name LIKE 'mart\\_%' ESCAPE '\\' "

@@ -17,8 +17,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from base.i18n import t
 from kpi import fmt
-from kpi.i18n import t
 from kpi.metrics import SCORE_CAP
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies. Yellow sits last (weak on white).
@@ -282,15 +282,19 @@ def age_chart(lang: str, order: tuple[str, ...]) -> alt.Chart:
 
 def _boxplot_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
     data = df.copy()
-    for col in ("p10", "p25", "median", "p75", "p90", "sla_hours"):
+    for col in ("p10", "p25", "median", "p75", "p90"):
         data[f"{col}_fmt"] = data[col].map(lambda v: fmt.hours(v, lang))
+    data["sla_fmt"] = [fmt.standard(v, u, lang) for v, u in zip(data["sla_value"], data["sla_unit"], strict=True)]
+    # a standard in hours is a point on the hours axis; one in days is a deadline that depends on the day submitted
+    data["sla_hours"] = data["sla_value"].where(data["sla_unit"] == "hours")
     data["n_fmt"] = data["completed"].map(lambda v: fmt.number(v, lang))
     return data, (lang, len(data))
 
 
 @builder(_boxplot_rows)
 def quantile_boxplot(lang: str, rows: int) -> alt.Chart:
-    """Boxplot per service from precomputed quantiles: whiskers p10–p90, box p25–p75, median tick, SLA diamond."""
+    """Boxplot per service from precomputed quantiles: whiskers p10–p90, box p25–p75, median tick, and a diamond at
+    the standard when it is stated in hours (the standard, in its unit, is in the tooltip)."""
     axis_x = alt.X("p10:Q", scale=alt.Scale(type="log"), title=t("chart.axis.hours_log", lang),
                    axis=alt.Axis(format=",~r"))
     y = alt.Y("service:N", sort=alt.EncodingSortField(field="median", op="min"), title=None,
@@ -299,7 +303,7 @@ def quantile_boxplot(lang: str, rows: int) -> alt.Chart:
                alt.Tooltip("n_fmt:N", title=t("chart.axis.completed", lang)),
                alt.Tooltip("p10_fmt:N", title="p10"), alt.Tooltip("p25_fmt:N", title="p25"),
                alt.Tooltip("median_fmt:N", title=t("chart.median", lang)), alt.Tooltip("p75_fmt:N", title="p75"),
-               alt.Tooltip("p90_fmt:N", title="p90"), alt.Tooltip("sla_hours_fmt:N", title=t("chart.sla", lang))]
+               alt.Tooltip("p90_fmt:N", title="p90"), alt.Tooltip("sla_fmt:N", title=t("chart.sla", lang))]
     base = alt.Chart().encode(y=y, tooltip=tooltip)  # the data sits once on the layer, not on every mark
     whisker = base.mark_rule(color=MUTED).encode(x=axis_x, x2=alt.X2("p90:Q"))
     box = base.mark_bar(size=14, color=OKABE_ITO[4]).encode(x=alt.X("p25:Q"), x2=alt.X2("p75:Q"))
@@ -336,7 +340,7 @@ def time_trend_chart(grain: str, lang: str) -> alt.Chart:
 def _on_time_rows(df: pd.DataFrame, target: float, lang: str) -> tuple[pd.DataFrame, tuple]:
     data = df.assign(
         rate_fmt=df["on_time_rate"].map(lambda v: fmt.percent(v, lang)),
-        sla_fmt=df["sla_hours"].map(lambda v: fmt.hours(v, lang)),
+        sla_fmt=[fmt.standard(v, u, lang) for v, u in zip(df["sla_value"], df["sla_unit"], strict=True)],
         n_fmt=df["completed"].map(lambda v: fmt.number(v, lang)),
         below=(df["on_time_rate"] < target).map({True: t("chart.below_target", lang),
                                                  False: t("chart.at_target", lang)}),
@@ -346,7 +350,7 @@ def _on_time_rows(df: pd.DataFrame, target: float, lang: str) -> tuple[pd.DataFr
 
 @builder(_on_time_rows)
 def on_time_chart(target: float, lang: str, rows: int) -> alt.Chart:
-    """On-time rate per service (share completed within its SLA) against the city's target rate."""
+    """On-time rate per service (share completed within its standard's deadline) against the city's target rate."""
     states = [t("chart.at_target", lang), t("chart.below_target", lang)]
     bars = alt.Chart(_rows()).mark_bar().encode(
         y=alt.Y("service:N", sort="x", title=None, axis=alt.Axis(labelLimit=260)),
@@ -427,7 +431,7 @@ def index_chart(lang: str, rows: int) -> alt.Chart:
 
 
 def _tourism_value_rows(df: pd.DataFrame, unit: str, lang: str) -> tuple[pd.DataFrame, tuple]:
-    long = df.melt(id_vars="period", value_vars=["value", "value_2019"], var_name="measure", value_name="amount")
+    long = df.melt(id_vars="period", value_vars=["value", "value_base"], var_name="measure", value_name="amount")
     long["series"] = long["measure"].map(lambda m: t(f"chart.tourism.{m}", lang))
     long["label"] = _period_label(long, "month", lang)
     long["value_fmt"] = long["amount"].map(lambda v: fmt.number(v, lang, 1 if unit == "persen" else 0))
@@ -437,7 +441,7 @@ def _tourism_value_rows(df: pd.DataFrame, unit: str, lang: str) -> tuple[pd.Data
 @builder(_tourism_value_rows)
 def tourism_value_chart(unit: str, lang: str) -> alt.Chart:
     """Monthly values of one indicator, with the same month of 2019 as a dashed reference line."""
-    names = [t("chart.tourism.value", lang), t("chart.tourism.value_2019", lang)]
+    names = [t("chart.tourism.value", lang), t("chart.tourism.value_base", lang)]
     unit_title = unit_label(unit, lang)
     chart = alt.Chart(_rows()).mark_line(point=True, strokeWidth=2.5).encode(
         x=_x_time("month", lang),
@@ -470,7 +474,7 @@ def recovery_chart(lang: str) -> alt.Chart:
                  alt.Tooltip("value_fmt:N", title=t("chart.axis.recovery", lang))],
     )
     base = alt.Chart(pd.DataFrame({"y": [100]})).mark_rule(color=TEXT, strokeDash=[4, 3], size=2).encode(y=alt.Y("y:Q"))
-    label = alt.Chart(pd.DataFrame({"y": [100], "text": [t("chart.baseline_2019", lang)]})).mark_text(
+    label = alt.Chart(pd.DataFrame({"y": [100], "text": [t("chart.baseline_year", lang)]})).mark_text(
         align="left", dx=4, dy=-8, color=TEXT, fontSize=12).encode(
         y=alt.Y("y:Q"), x=alt.XValue(0), text=alt.Text("text:N"))
     return _finish(alt.layer(base, line, label), lang, height=280)

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from etl.config import db_path
+from base.settings import db_path
 
 # The app can read its own database and nothing else: no file access, no extensions, settings frozen.
 READ_CONFIG = {

@@ -41,7 +41,7 @@ def to_xlsx(df: pd.DataFrame, sheet: str = "data") -> bytes:
     buf = io.BytesIO()
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     frame = safe_frame(df)
-    # Excel has no time zones; our timestamps are naive WIB already, but be safe with aware ones.
+    # Excel has no time zones; our timestamps are naive local time already, but be safe with aware ones.
     for col in frame.columns:
         if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
             frame[col] = frame[col].dt.tz_localize(None)

@@ -9,7 +9,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Filters:
-    """A period of WIB calendar dates (inclusive) plus optional kecamatan, service and channel selections.
+    """A period of the city's local calendar dates (inclusive) plus optional kecamatan, service and channel selections.
 
     Hashable, so cached read functions can key on it. Empty tuples mean "all".
     """

@@ -9,6 +9,8 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import NumberPattern, parse_pattern
 
+from base.i18n import t
+
 LOCALES = {"id": "id_ID", "en": "en_GB"}
 # Charts format thousands of tooltip values per run, most of them repeated: babel is exact but ~13 µs a call even
 # with its pattern parsed once (~35 µs through format_decimal).
@@ -63,6 +65,13 @@ def day(value: date | datetime, lang: str, style: str = "medium") -> str:
 def month(value: date | datetime, lang: str) -> str:
     """Oktober 2026 / October 2026."""
     return format_date(value, format="LLLL y", locale=_loc(lang))
+
+
+def standard(value: float, unit: str, lang: str) -> str:
+    """A service standard in its own unit: '5 hari kerja' / '5 working days', '24 jam' / '24 hours'."""
+    n = number(value, lang, 0 if float(value).is_integer() else 1)
+    plural = "one" if value == 1 else "other"
+    return t(f"standard.{unit}.{plural}", lang, n=n)
 
 
 def timestamp(value: datetime, lang: str) -> str:

@@ -8,11 +8,12 @@ import time
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from base import clock
 from kpi import fmt
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "data" / "kiosk.toml"
@@ -21,7 +22,6 @@ THEMES = ("dark", "light")
 LANGS = ("id", "en")
 ROTATE_RANGE = (5, 3600)
 REFRESH_RANGE = (10, 86_400)
-WIB = timedelta(hours=7)
 
 # The kiosk's clock, in seconds since the epoch. Tests replace it to move time forward without sleeping.
 CLOCK: Callable[[], float] = time.time
@@ -31,15 +31,15 @@ def now() -> float:
     return CLOCK()
 
 
-def wib(ts: float) -> datetime:
-    """Naive WIB wall-clock time for a Unix timestamp (the database's convention: naive WIB)."""
-    return (datetime.fromtimestamp(ts, UTC) + WIB).replace(tzinfo=None)
+def local(ts: float) -> datetime:
+    """The city's naive wall-clock time for a Unix timestamp (the database's convention)."""
+    return clock.local_from_unix(ts)
 
 
 def clock_text(ts: float, lang: str) -> str:
-    """The WIB clock as the screen shows it: 14.05 WIB (id, dot as in Indonesian usage) / 14:05 WIB (en).
-    The watchdog script formats the ticking clock the same way (Intl, id-ID / en-GB)."""
-    return wib(ts).strftime("%H.%M" if lang == "id" else "%H:%M") + " WIB"
+    """The city's clock as the screen shows it: 14.05 (id, dot as in Indonesian usage) / 14:05 (en), then
+    the city's own zone label. The watchdog script formats the ticking clock the same way (Intl, id-ID / en-GB)."""
+    return local(ts).strftime("%H.%M" if lang == "id" else "%H:%M") + " " + clock.label()
 
 
 @dataclass(frozen=True)
@@ -213,8 +213,8 @@ def trend(current: float | None, previous: float | None, lang: str, *, higher_is
 
 
 def stale(latest_day: date | None, ts: float, stale_hours: float) -> bool:
-    """True when the newest data (a WIB calendar day, complete at its midnight) is older than `stale_hours`."""
+    """True when the newest data (a local calendar day, complete at its midnight) is older than `stale_hours`."""
     if latest_day is None:
         return True
     end_of_day = datetime.combine(latest_day + timedelta(days=1), datetime.min.time())
-    return wib(ts) - end_of_day > timedelta(hours=stale_hours)
+    return local(ts) - end_of_day > timedelta(hours=stale_hours)

@@ -11,7 +11,8 @@ import altair as alt
 import pandas as pd
 import pydeck as pdk
 
-from kpi.i18n import t
+from base.i18n import t
+from base.settings import city_settings
 from kpi.kiosk_data import BigNumber
 
 # High-contrast palettes (text on background above WCAG AAA 7:1); series colours after Okabe-Ito (colour-blind safe).
@@ -60,7 +61,7 @@ def big_numbers_html(numbers: tuple[BigNumber, ...], theme: str) -> str:
 
 def header_html(title: str, view_title: str, subtitle: str, clock: str, as_of: str, warning: str | None,
                 view: str, position: str, offline: str = "offline") -> str:
-    """Top band: titles on the left, WIB clock and "data as of" on the right, and the staleness warning if any.
+    """Top band: titles on the left, the city's clock and "data as of" on the right, and the staleness warning if any.
     `data-view` lets tests and the watchdog see which view is on screen; `offline` is shown beside "data as of"
     while the watchdog cannot reach the server."""
     warn = f'<div class="k-warning" role="alert">⚠ {escape(warning)}</div>' if warning else ""
@@ -280,12 +281,14 @@ def watchdog_html(reload_hours: float, lang: str, theme: str = "dark") -> str:
     - adds Streamlit's embed options to the address (embed=true, the screen's theme, no loading screen), so every
       later reload starts without the toolbar and in the right colours instead of flashing them until the page's
       CSS arrives;
-    - ticks the WIB clock every second (the server only redraws it with each view);
+    - ticks the city's clock (its own zone and label) every second (the server only redraws it with each view);
     - polls the server's /_stcore/health; once it was unreachable (restart, network drop) and answers again, or when
       Streamlit's connection-error dialog has stayed up, reloads the same URL — the URL carries the whole screen;
     - reloads every `reload_hours` so the tab's memory stays flat over weeks."""
+    city = city_settings()
     settings = json.dumps({"reloadMs": int(reload_hours * 3_600_000), "locale": "id-ID" if lang == "id" else "en-GB",
-                           "theme": "light" if theme == "light" else "dark"})
+                           "theme": "light" if theme == "light" else "dark", "zone": city.timezone,
+                           "zoneLabel": city.timezone_label})
     return f"""<div id="k-watchdog"></div><script>
 (function () {{
   if (window.__pantauKiosk) return;
@@ -303,11 +306,11 @@ def watchdog_html(reload_hours: float, lang: str, theme: str = "dark") -> str:
   const base = window.location.pathname.replace(/\\/kiosk\\/?$/, "/").replace(/\\/?$/, "/");
   const health = base + "_stcore/health";
   let down = false, errorSince = 0;
-  const clockFmt = new Intl.DateTimeFormat(cfg.locale, {{timeZone: "Asia/Jakarta", hour: "2-digit",
+  const clockFmt = new Intl.DateTimeFormat(cfg.locale, {{timeZone: cfg.zone, hour: "2-digit",
     minute: "2-digit", hourCycle: "h23"}});
   function tick() {{
     const el = document.getElementById("k-clock");
-    if (el) el.textContent = clockFmt.format(new Date()) + " WIB";
+    if (el) el.textContent = clockFmt.format(new Date()) + " " + cfg.zoneLabel;
   }}
   async function serverUp() {{
     const ctl = new AbortController();

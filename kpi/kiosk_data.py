@@ -8,11 +8,11 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from etl.config import city_settings
+from base.i18n import t
+from base.settings import city_settings
 from kpi import fmt, metrics, queries
 from kpi.db import Reader
 from kpi.filters import Filters
-from kpi.i18n import t
 from kpi.kiosk import Trend, count_text, trend, withheld
 
 PERIOD_DAYS = 30
@@ -38,7 +38,7 @@ class View:
 
 
 def latest_day(r: Reader) -> date | None:
-    """The newest WIB calendar day with any request submitted or completed."""
+    """The newest local calendar day with any request submitted or completed."""
     row = r.one("SELECT max(day) FROM mart_requests_daily")
     return row[0] if row and row[0] is not None else None
 
@@ -77,9 +77,9 @@ def tourism_recovery(r: Reader, area: str, months: int = TOURISM_MONTHS) -> pd.D
         last = pd.Timestamp(available[indicator])
         first = (last - pd.DateOffset(months=months - 1)).date()
         frame = queries.tourism_recovery(r, indicator, area, first, last.date())
-        frames.append(frame.assign(indicator=indicator)[["indicator", "period", "value", "value_2019", "recovery"]])
+        frames.append(frame.assign(indicator=indicator)[["indicator", "period", "value", "value_base", "recovery"]])
     if not frames:
-        return pd.DataFrame(columns=["indicator", "period", "value", "value_2019", "recovery"])
+        return pd.DataFrame(columns=["indicator", "period", "value", "value_base", "recovery"])
     return pd.concat(frames, ignore_index=True).dropna(subset=["recovery"])
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 import pydeck as pdk
 
+from base.i18n import t
 from kpi import fmt
-from kpi.i18n import t
 
 # Five viridis classes (dark = low, yellow = high): readable with colour-vision deficiencies and in greyscale.
 VIRIDIS_5 = [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)]
@@ -23,6 +23,7 @@ MAP_METRICS: dict[str, str] = {
     "median_hours": "median_hours",
     "on_time_rate": "on_time_rate",
     "open_at_end": "open_at_end",
+    "overdue_at_end": "overdue_at_end",
 }
 
 

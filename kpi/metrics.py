@@ -1,15 +1,19 @@
 """Read-side layer: the KPI definitions — the one implementation used by the CLI and every page.
 
 Definitions (stated again in data/README.md):
-- A period is WIB calendar dates from..to inclusive.
+- A period is the city's local calendar dates from..to inclusive.
 - received    = requests with submitted_at in the period.
 - completed   = requests with completed_at in the period.
 - open_at_end = requests with submitted_at < end and (completed_at is null or completed_at >= end), end = to + 1 day
   00:00 (submitted by the end of the period and not completed by then).
+- overdue_at_end = requests open at the end whose deadline due_at < end.
 - processing hours = completed_at - submitted_at (to the microsecond), over requests completed in the period.
 - median_hours, p90_hours = continuous quantiles (linear interpolation, numpy's default percentile).
-- on_time_rate = share of requests completed in the period with processing hours <= the service's sla_hours.
+- on_time_rate = share of requests completed in the period that were completed within their deadline.
 - service score = min(on_time_rate / target, 1.25) per service; service index = mean of the scores (1.0 = on target).
+
+A request's deadline (due_at) follows its service standard, in hours, calendar days or working days; it is defined
+once, in SQL, where the marts are built (etl/sql/requests_due.sql), and every KPI here reads it from the marts.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ SCORE_CAP = 1.25
 DEFAULT_TARGET = 0.9
 
 # The processing-time KPIs as aggregates over mart_completions (one row per completion, `hours` exact, `on_time` =
-# hours <= sla_hours), written once: every grouping (city, kecamatan, service, period) selects these.
+# completed within its deadline), written once: every grouping (city, kecamatan, service, period) selects these.
 MEDIAN_P90 = "quantile_cont(hours, [0.5, 0.9])"  # one pass collects the values once for both quantiles
 MEDIAN = "quantile_cont(hours, 0.5)"
 ON_TIME_RATE = "avg(on_time::DOUBLE)"
@@ -36,37 +40,41 @@ def _num(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _backlog_params(f: Filters) -> dict[str, Any]:
-    """f.params() plus the bounds the open-backlog sum needs (computed here so DuckDB prunes on plain constants).
+# The requests open at the end of a period (00:00 after $date_to), one row each: not completed yet
+# (mart_open_requests), or completed on a later day (mart_completions). Every backlog figure at a moment counts these
+# rows (open_at_end, overdue_at_end, the backlog's age); filter them with `WHERE {where()}` outside.
+OPEN_AT_END = """
+    SELECT kecamatan_code, service_code, channel, submitted_at, due_at FROM mart_completions
+    WHERE completed_day > $date_to AND submitted_at < $date_to + INTERVAL 1 DAY
+    UNION ALL
+    SELECT kecamatan_code, service_code, channel, submitted_at, due_at FROM mart_open_requests
+    WHERE submitted_at < $date_to + INTERVAL 1 DAY
+"""
+OVERDUE = "count(*) FILTER (WHERE due_at < $date_to + INTERVAL 1 DAY)"
 
-    open_at_end = (received - completed) over whole months before date_to's month (mart_requests_monthly)
-                + (received - completed) from that month's first day to date_to (mart_requests_daily).
-    """
-    month_start = f.date_to.replace(day=1)
-    return {**f.params(), "month_start": month_start, "scan_from": min(f.date_from, month_start)}
+
+def backlog_params(f: Filters) -> dict[str, Any]:
+    """The parameters of a query over OPEN_AT_END alone: a moment (date_to) has no start."""
+    return {k: v for k, v in f.params().items() if k != "date_from"}
 
 
-def _counts(r: Reader, f: Filters) -> tuple[int, int, int]:
-    """received, completed and open_at_end for the filters (from the daily and monthly marts)."""
+def _counts(r: Reader, f: Filters) -> tuple[int, int, int, int]:
+    """received, completed (daily mart), open_at_end and overdue_at_end (OPEN_AT_END) for the filters."""
     row = r.one(
         f"""
-        WITH before_month AS (
-            SELECT coalesce(sum(received) - sum(completed), 0) AS net
-            FROM mart_requests_monthly
-            WHERE month < $month_start AND {where()}
-        ), days AS (
-            SELECT coalesce(sum(received) FILTER (WHERE day >= $date_from), 0) AS received,
-                   coalesce(sum(completed) FILTER (WHERE day >= $date_from), 0) AS completed,
-                   coalesce(sum(received - completed) FILTER (WHERE day >= $month_start), 0) AS net
+        WITH days AS (
+            SELECT coalesce(sum(received), 0) AS received, coalesce(sum(completed), 0) AS completed
             FROM mart_requests_daily
-            WHERE day BETWEEN $scan_from AND $date_to AND {where()}
+            WHERE {where("day")}
+        ), backlog AS (
+            SELECT count(*) AS open, {OVERDUE} AS overdue FROM ({OPEN_AT_END}) WHERE {where()}
         )
-        SELECT days.received, days.completed, before_month.net + days.net
-        FROM days, before_month
+        SELECT days.received, days.completed, backlog.open, backlog.overdue
+        FROM days, backlog
         """,
-        _backlog_params(f),
+        f.params(),
     )
-    return int(row[0]), int(row[1]), int(row[2])
+    return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
 
 def _summaries(r: Reader, f: Filters, with_previous: bool) -> list[dict[str, Any]]:
@@ -89,19 +97,21 @@ def _summaries(r: Reader, f: Filters, with_previous: bool) -> list[dict[str, Any
     ).set_index("period")
     out = []
     for i, p in enumerate(periods):
-        received, completed, open_at_end = _counts(r, p)
+        received, completed, open_at_end, overdue_at_end = _counts(r, p)
         row = times.loc[i] if i in times.index else {}
         out.append({
             "received": received,
             "completed": completed,
             "open_at_end": open_at_end,
+            "overdue_at_end": overdue_at_end,
             **{key: _num(row.get(key)) for key in ("median_hours", "p90_hours", "on_time_rate")},
         })
     return out
 
 
 def summary(r: Reader, f: Filters) -> dict[str, Any]:
-    """Headline KPIs for the filters: received, completed, open_at_end, median/p90 hours, on-time rate."""
+    """Headline KPIs for the filters: received, completed, open_at_end, overdue_at_end, median/p90 hours, on-time
+    rate."""
     return _summaries(r, f, with_previous=False)[0]
 
 
@@ -112,26 +122,19 @@ def summary_and_previous(r: Reader, f: Filters) -> tuple[dict[str, Any], dict[st
 
 
 def by_kecamatan(r: Reader, f: Filters) -> pd.DataFrame:
-    """Per kecamatan (all in the selection, zero-filled): received, completed, open_at_end, median, p90, on-time rate,
-    and received per 1,000 residents."""
+    """Per kecamatan (all in the selection, zero-filled): received, completed, open_at_end, overdue_at_end, median,
+    p90, on-time rate, and received per 1,000 residents."""
     return r.df(
         f"""
-        WITH before_month AS (
-            SELECT kecamatan_code, sum(received) - sum(completed) AS net
-            FROM mart_requests_monthly
-            WHERE month < $month_start AND {where()}
-            GROUP BY kecamatan_code
-        ), days AS (
-            SELECT kecamatan_code,
-                   sum(received) FILTER (WHERE day >= $date_from) AS received,
-                   sum(completed) FILTER (WHERE day >= $date_from) AS completed,
-                   sum(received - completed) FILTER (WHERE day >= $month_start) AS net
+        WITH days AS (
+            SELECT kecamatan_code, sum(received) AS received, sum(completed) AS completed
             FROM mart_requests_daily
-            WHERE day BETWEEN $scan_from AND $date_to AND {where()}
+            WHERE {where("day")}
             GROUP BY kecamatan_code
-        ), daily AS (
-            SELECT kecamatan_code, d.received, d.completed, coalesce(b.net, 0) + coalesce(d.net, 0) AS open_at_end
-            FROM before_month AS b FULL OUTER JOIN days AS d USING (kecamatan_code)
+        ), backlog AS (
+            SELECT kecamatan_code, count(*) AS open_at_end, {OVERDUE} AS overdue_at_end
+            FROM ({OPEN_AT_END}) WHERE {where()}
+            GROUP BY kecamatan_code
         ), times AS (
             SELECT kecamatan_code, qs[1] AS median_hours, qs[2] AS p90_hours, on_time_rate
             FROM (SELECT kecamatan_code, {MEDIAN_P90} AS qs, {ON_TIME_RATE} AS on_time_rate
@@ -142,16 +145,35 @@ def by_kecamatan(r: Reader, f: Filters) -> pd.DataFrame:
         SELECT k.kecamatan_code, k.name, k.population, k.lat, k.lon,
                coalesce(d.received, 0)::BIGINT AS received,
                coalesce(d.completed, 0)::BIGINT AS completed,
-               coalesce(d.open_at_end, 0)::BIGINT AS open_at_end,
+               coalesce(b.open_at_end, 0)::BIGINT AS open_at_end,
+               coalesce(b.overdue_at_end, 0)::BIGINT AS overdue_at_end,
                t.median_hours, t.p90_hours, t.on_time_rate,
                coalesce(d.received, 0) * 1000.0 / nullif(k.population, 0) AS received_per_1000
         FROM dim_kecamatan AS k
-        LEFT JOIN daily AS d USING (kecamatan_code)
+        LEFT JOIN days AS d USING (kecamatan_code)
+        LEFT JOIN backlog AS b USING (kecamatan_code)
         LEFT JOIN times AS t USING (kecamatan_code)
         WHERE len($kecamatan) = 0 OR list_contains($kecamatan, k.kecamatan_code)
         ORDER BY k.kecamatan_code
         """,
-        _backlog_params(f),
+        f.params(),
+    )
+
+
+def overdue_pairs(r: Reader, f: Filters) -> pd.DataFrame:
+    """Overdue requests at the end of the period per service x kecamatan (pairs with any): overdue, open, and the
+    oldest overdue request's submission and deadline; most overdue first."""
+    return r.df(
+        f"""
+        SELECT service_code, kecamatan_code, {OVERDUE}::BIGINT AS overdue, count(*)::BIGINT AS open,
+               min(submitted_at) FILTER (WHERE due_at < $date_to + INTERVAL 1 DAY) AS oldest_submitted_at,
+               min(due_at) FILTER (WHERE due_at < $date_to + INTERVAL 1 DAY) AS oldest_due_at
+        FROM ({OPEN_AT_END}) WHERE {where()}
+        GROUP BY ALL
+        HAVING {OVERDUE} > 0
+        ORDER BY overdue DESC, service_code, kecamatan_code
+        """,
+        backlog_params(f),
     )
 
 

@@ -6,6 +6,8 @@ from datetime import date
 
 import pandas as pd
 
+from base.calendar import year_notes
+from base.settings import city_dir, city_settings
 from kpi import metrics
 from kpi.db import Reader
 from kpi.filters import Filters, where
@@ -101,39 +103,30 @@ def backlog_series(r: Reader, f: Filters, grain: str) -> pd.DataFrame:
 
 
 def backlog_age(r: Reader, f: Filters) -> pd.DataFrame:
-    """The open backlog at the end of the period by age (< 1 d, 1–3 d, 3–7 d, > 7 d) and whether it is past its SLA.
-
-    Open at the end = submitted before it and not completed by then: requests never completed (mart_open_requests)
-    plus those completed on a later day (mart_completions). Both filters are plain comparisons on each mart's sort
-    column, so zone maps skip what cannot match.
-    """
+    """The open backlog at the end of the period by age (< 1 d, 1–3 d, 3–7 d, > 7 d) and how much of it is overdue
+    (past its deadline, as metrics' overdue_at_end): the rows of metrics.OPEN_AT_END."""
     return r.df(
         f"""
-        WITH open_at_end AS (
-            SELECT submitted_at, service_code FROM mart_completions
-            WHERE completed_day > $date_to AND submitted_at < $date_to + INTERVAL 1 DAY AND {where()}
-            UNION ALL
-            SELECT submitted_at, service_code FROM mart_open_requests
-            WHERE submitted_at < $date_to + INTERVAL 1 DAY AND {where()}
-        ), aged AS (
-            SELECT date_diff('microsecond', o.submitted_at, $date_to + INTERVAL 1 DAY) / 3600e6 AS age_hours,
-                   s.sla_hours
-            FROM open_at_end AS o JOIN dim_service AS s USING (service_code)
+        WITH aged AS (
+            SELECT date_diff('microsecond', submitted_at, $date_to + INTERVAL 1 DAY) / 3600e6 AS age_hours,
+                   due_at < $date_to + INTERVAL 1 DAY AS overdue
+            FROM ({metrics.OPEN_AT_END}) WHERE {where()}
         ), buckets(bucket, lo, hi, ord) AS (
             VALUES ('lt_1d', 0, 24, 1), ('d1_3', 24, 72, 2), ('d3_7', 72, 168, 3), ('gt_7d', 168, 1e12, 4)
         )
         SELECT b.bucket,
                count(a.age_hours)::BIGINT AS open,
-               count(a.age_hours) FILTER (WHERE a.age_hours > a.sla_hours)::BIGINT AS past_sla
+               count(a.age_hours) FILTER (WHERE a.overdue)::BIGINT AS past_sla
         FROM buckets AS b LEFT JOIN aged AS a ON a.age_hours >= b.lo AND a.age_hours < b.hi
         GROUP BY b.bucket, b.ord ORDER BY b.ord
         """,
-        {k: v for k, v in f.params().items() if k != "date_from"},
+        metrics.backlog_params(f),
     )
 
 
 def service_quantiles(r: Reader, f: Filters, lang: str) -> pd.DataFrame:
-    """Per service: processing-hour quantiles p10, p25, median, p75, p90 (a boxplot's five numbers), count, SLA."""
+    """Per service: processing-hour quantiles p10, p25, median, p75, p90 (a boxplot's five numbers), count, and its
+    standard (sla_value, sla_unit)."""
     return r.df(
         f"""
         WITH q AS (
@@ -141,7 +134,8 @@ def service_quantiles(r: Reader, f: Filters, lang: str) -> pd.DataFrame:
                    quantile_cont(hours, [0.1, 0.25, 0.5, 0.75, 0.9]) AS qs
             FROM mart_completions WHERE {where("completed_day")} GROUP BY service_code
         )
-        SELECT q.service_code, s.{_name_col(lang)} AS service, s.sla_hours, q.completed::BIGINT AS completed,
+        SELECT q.service_code, s.{_name_col(lang)} AS service, s.sla_value, s.sla_unit,
+               q.completed::BIGINT AS completed,
                qs[1] AS p10, qs[2] AS p25, qs[3] AS median, qs[4] AS p75, qs[5] AS p90
         FROM q JOIN dim_service AS s USING (service_code)
         ORDER BY s.category, q.service_code
@@ -182,7 +176,7 @@ def service_kecamatan_matrix(r: Reader, f: Filters, lang: str) -> pd.DataFrame:
 
 def on_time_by_service(r: Reader, f: Filters, lang: str) -> pd.DataFrame:
     """Per service with completions: completed, on time, on-time rate (metrics' definition, from the daily mart's
-    counts summed over kecamatan) and SLA hours; lowest rate first."""
+    counts summed over kecamatan) and the standard; lowest rate first."""
     return r.df(
         f"""
         WITH per AS (
@@ -192,7 +186,7 @@ def on_time_by_service(r: Reader, f: Filters, lang: str) -> pd.DataFrame:
             GROUP BY service_code
             HAVING sum(completed) > 0
         )
-        SELECT s.service_code, s.{_name_col(lang)} AS service, s.sla_hours, per.completed, per.on_time,
+        SELECT s.service_code, s.{_name_col(lang)} AS service, s.sla_value, s.sla_unit, per.completed, per.on_time,
                per.on_time / per.completed AS on_time_rate
         FROM dim_service AS s JOIN per USING (service_code)
         ORDER BY on_time_rate, s.service_code
@@ -274,18 +268,20 @@ def tourism_indicators(r: Reader) -> pd.DataFrame:
 
 
 def tourism_recovery(r: Reader, indicator: str, area: str, date_from: date, date_to: date) -> pd.DataFrame:
-    """Monthly values of one indicator against the same month of 2019: recovery = value ÷ value_2019 × 100."""
+    """Monthly values of one indicator against the same month of the baseline year (city.toml
+    `tourism_baseline_year`, the last year before COVID-19): recovery = value ÷ value_base × 100."""
     return r.df(
         """
         WITH t AS (SELECT period, value, unit FROM tourism_monthly WHERE indicator = $indicator AND area = $area),
-        base AS (SELECT month(period) AS m, value AS value_2019 FROM t WHERE year(period) = 2019)
-        SELECT t.period, t.value, t.unit, base.value_2019,
-               t.value / nullif(base.value_2019, 0) * 100 AS recovery
+        base AS (SELECT month(period) AS m, value AS value_base FROM t WHERE year(period) = $baseline)
+        SELECT t.period, t.value, t.unit, base.value_base,
+               t.value / nullif(base.value_base, 0) * 100 AS recovery
         FROM t LEFT JOIN base ON base.m = month(t.period)
         WHERE t.period BETWEEN date_trunc('month', $date_from::DATE) AND $date_to
         ORDER BY t.period
         """,
-        {"indicator": indicator, "area": area, "date_from": date_from, "date_to": date_to},
+        {"indicator": indicator, "area": area, "date_from": date_from, "date_to": date_to,
+         "baseline": city_settings().tourism_baseline_year},
     )
 
 
@@ -323,7 +319,8 @@ def data_dictionary(r: Reader) -> pd.DataFrame:
         """
         SELECT table_name AS "table", column_name AS "column", data_type AS "type"
         FROM duckdb_columns()
-        WHERE table_name IN ('service_requests', 'services', 'kecamatan', 'channels', 'tourism_monthly', 'loads')
+        WHERE table_name IN ('service_requests', 'services', 'kecamatan', 'channels', 'working_days', 'tourism_monthly',
+                             'loads')
         ORDER BY table_name, column_index
         """
     )
@@ -347,3 +344,25 @@ def kecamatan_map_frame(r: Reader, f: Filters) -> pd.DataFrame:
     codes = r.df("SELECT kecamatan_code, bps_code FROM dim_kecamatan")
     return metrics.by_kecamatan(r, f).merge(codes, on="kecamatan_code", how="left")
 
+
+
+def days_off(r: Reader, year: int, lang: str) -> pd.DataFrame:
+    """The year's weekdays off and the pack's working days, in date order, from the working-day calendar."""
+    return r.df(
+        f"""
+        SELECT day, {"name_en" if lang == "en" else "name_id"} AS name, kind, is_working_day
+        FROM dim_calendar
+        WHERE year(day) = $year AND kind IN ('holiday', 'joint_leave', 'pack_holiday', 'pack_workday')
+        ORDER BY day
+        """,
+        {"year": year},
+    )
+
+
+def calendar_notes(r: Reader) -> list[tuple[int, str, list[str]]]:
+    """Years the requests reach whose days off are not settled yet (base.calendar.year_notes): cuti bersama not yet
+    known, or dates the holidays package marks as estimates."""
+    row = r.one("SELECT year(min(day)), year(max(day)) FROM mart_requests_daily")
+    if not row or row[0] is None:
+        return []
+    return year_notes(range(int(row[0]), int(row[1]) + 1), city_dir())

@@ -16,12 +16,12 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from etl.build import now_wib
-from etl.config import city_settings, db_path
+from base.clock import now_local
+from base.i18n import normalise_lang, t
+from base.settings import city_dir, city_settings, db_path
 from kpi import charts, export, fmt, queries
 from kpi.db import DataUnavailable, Reader
 from kpi.filters import Filters
-from kpi.i18n import normalise_lang, t
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE_TTL = 600          # seconds: a new load changes reader.version() anyway, so this only bounds staleness of memory
@@ -125,10 +125,10 @@ def read(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 # --- filters kept in the URL --------------------------------------------------------------------------------------
 def latest_day() -> tuple[date, date, bool]:
-    """(first, latest) data dates; falls back to today (WIB) when there are no requests yet. Third item: has data."""
+    """(first, latest) data dates; falls back to today (local time) when there are no requests yet. Third item: has data."""
     first, latest = read(queries.data_bounds)
     if latest is None:
-        today = now_wib().date()
+        today = now_local().date()
         return today, today, False
     return first, latest, True
 
@@ -455,16 +455,19 @@ def signed(delta: float | None, text: str) -> str | None:
 
 
 def mover_sentence(row: Any, language: str) -> str:
-    """'Akta kelahiran di Medan Johor: median turun dari 31 jam menjadi 19 jam'."""
+    """'Akta kelahiran di <kecamatan>: median turun dari 31 jam menjadi 19 jam'."""
     key = "overview.mover_down" if row.direction == "down" else "overview.mover_up"
     return t(key, language, service=row.service, kecamatan=row.kecamatan,
              before=fmt.hours(row.median_hours_prev, language), after=fmt.hours(row.median_hours, language))
 
 
 def boundaries_path() -> str | None:
-    """PANTAU_BOUNDARIES, when it names an existing GeoJSON of kecamatan polygons."""
+    """The kecamatan polygons: PANTAU_BOUNDARIES when it names a file, else the city pack's boundaries.geojson."""
     path = os.environ.get("PANTAU_BOUNDARIES")
-    return path if path and Path(path).is_file() else None
+    if path and Path(path).is_file():
+        return path
+    pack = city_dir() / "boundaries.geojson"
+    return str(pack) if pack.is_file() else None
 
 
 @st.cache_data(ttl=3600, max_entries=2, show_spinner=False)
@@ -480,15 +483,16 @@ def map_view() -> dict[str, float]:
 
 def age_text(loaded_at: datetime, language: str) -> str:
     """How long ago a load happened, in hours under two days, else days."""
-    hours = max((now_wib() - pd.Timestamp(loaded_at).to_pydatetime()).total_seconds() / 3600, 0)
+    hours = max((now_local() - pd.Timestamp(loaded_at).to_pydatetime()).total_seconds() / 3600, 0)
     if hours < 48:
         return t("data.age_hours", language, n=fmt.number(hours, language))
     return t("data.age_days", language, n=fmt.number(hours / 24, language))
 
 
 # Headline tiles: which way is good for each KPI (st.metric colours the delta accordingly).
-HEADLINE = (("received", "off"), ("completed", "normal"), ("open_at_end", "inverse"), ("median_hours", "inverse"),
-            ("p90_hours", "inverse"), ("on_time_rate", "normal"))
+HEADLINE = (("received", "off"), ("completed", "normal"), ("open_at_end", "inverse"),
+            ("overdue_at_end", "inverse"), ("median_hours", "inverse"), ("p90_hours", "inverse"),
+            ("on_time_rate", "normal"))
 
 
 def headline_value(key: str, value: float | None, language: str) -> str:
@@ -512,8 +516,8 @@ def headline_delta(key: str, now: float | None, before: float | None, language: 
 
 
 def headline(now: dict[str, Any], before: dict[str, Any], language: str) -> None:
-    """Six st.metric tiles (metrics.summary now vs the previous period of equal length)."""
-    cols = [*st.columns(3), *st.columns(3)]
+    """Seven st.metric tiles, counts then times (metrics.summary now vs the previous period of equal length)."""
+    cols = [*st.columns(4), *st.columns(3)]
     for col, (key, colour) in zip(cols, HEADLINE, strict=True):
         col.metric(t(f"overview.kpi.{key}", language), headline_value(key, now[key], language),
                    headline_delta(key, now[key], before[key], language), delta_color=colour, border=True,
@@ -540,6 +544,7 @@ def map_columns(language: str) -> dict[str, Any]:
         "median_hours": cc.NumberColumn(t("map.metric.median_hours", language), format="%.1f"),
         "on_time_rate": cc.NumberColumn(t("map.metric.on_time_rate", language), format="percent"),
         "open_at_end": cc.NumberColumn(t("map.metric.open_at_end", language), format="localized"),
+        "overdue_at_end": cc.NumberColumn(t("map.metric.overdue_at_end", language), format="localized"),
     }
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from base.i18n import t
 from kpi import fmt, queries, ui
-from kpi.i18n import t
 
 PAGE = "data"
 lang = ui.lang()
@@ -26,6 +26,17 @@ for col, row in zip(st.columns(max(len(loads), 1)), loads.itertuples(), strict=F
 
 st.subheader(t("data.kpi_title", lang))
 st.markdown(t("data.kpi_text", lang))
+
+_, latest, _ = ui.latest_day()
+st.subheader(t("data.calendar_title", lang, year=latest.year))
+st.markdown(t("data.calendar_text", lang))
+for year, note, days in ui.read(queries.calendar_notes):
+    st.warning(t(f"data.calendar.{note}", lang, year=year, days="; ".join(days[:4])), icon=":material/event_busy:")
+days_off = ui.read(queries.days_off, latest.year, lang)
+kinds = days_off["kind"].map(lambda k: t(f"data.calendar.kind.{k}", lang))
+st.dataframe(days_off.assign(kind=kinds)[["day", "name", "kind"]], hide_index=True, width="stretch", height=280,
+             column_config={c: t(f"data.calendar.col.{c}", lang) for c in ("day", "name", "kind")})
+ui.downloads(days_off, f"days_off_{latest.year}", PAGE, lang)
 
 st.subheader(t("data.dictionary_title", lang))
 st.caption(t("data.dictionary_explain", lang))

@@ -6,10 +6,10 @@ from datetime import date
 
 import streamlit as st
 
-from etl.config import city_settings, db_path
+from base.i18n import t
+from base.settings import city_settings, db_path
 from kpi import fmt, kiosk, kiosk_charts, kiosk_data
 from kpi.db import DataUnavailable, Reader
-from kpi.i18n import t
 
 st.set_page_config(page_title="Pantau", layout="wide", initial_sidebar_state="collapsed")
 settings = kiosk.safe_settings()

@@ -6,8 +6,8 @@ import os
 
 import streamlit as st
 
+from base.i18n import t
 from kpi import maps, queries, ui
-from kpi.i18n import t
 
 PAGE = "map"
 lang = ui.lang()
@@ -30,7 +30,7 @@ if shapes is not None and len(maps.match_boundaries(shapes, frame)) < len(frame)
     st.warning(t("map.unmatched", lang))
 
 table = frame[["kecamatan_code", "name", "population", "received", "received_per_1000", "median_hours",
-               "on_time_rate", "open_at_end"]]
+               "on_time_rate", "open_at_end", "overdue_at_end"]]
 with st.expander(t("map.table_title", lang)):
     st.dataframe(table, hide_index=True, width="stretch", column_config=ui.map_columns(lang))
 ui.downloads(table, "kecamatan", PAGE, lang)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from base.i18n import t
 from kpi import charts, fmt, metrics, queries, ui
-from kpi.i18n import t
 
 PAGE = "overview"
 lang = ui.lang()

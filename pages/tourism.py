@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from etl.config import city_settings
+from base.i18n import t
+from base.settings import city_settings
 from kpi import charts, fmt, queries, ui
-from kpi.i18n import t
 
 PAGE = "tourism"
 lang = ui.lang()
@@ -31,7 +31,7 @@ if len(latest):
               fmt.number(row["recovery"], lang, 1) + " %", border=True)
     digits, unit = (1 if row["unit"] == "persen" else 0), ui.unit_short(row["unit"], lang)
     c2.metric(t("tourism.latest_value", lang), f"{fmt.number(row['value'], lang, digits)} {unit}", border=True)
-    c3.metric(t("tourism.value_2019", lang), f"{fmt.number(row['value_2019'], lang, digits)} {unit}", border=True)
+    c3.metric(t("tourism.value_base", lang), f"{fmt.number(row['value_base'], lang, digits)} {unit}", border=True)
 st.caption(t("tourism.explain", lang, area=area))
 
 st.subheader(t("tourism.values_title", lang, indicator=ui.indicator_label(indicator, lang)))

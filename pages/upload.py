@@ -8,12 +8,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from etl.config import db_path
+from base.i18n import t
+from base.settings import db_path
 from etl.ingest import load_file, rollback
 from etl.ingest.auth import verify_password
 from etl.ingest.preview import history, preview, undoable
 from kpi import export, fmt, ui
-from kpi.i18n import t
 
 MAX_MB = 200
 lang = ui.lang()

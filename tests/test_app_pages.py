@@ -179,15 +179,28 @@ def _deck(at: AppTest) -> dict:
     return json.loads(at.get("deck_gl_json_chart")[0].proto.json)
 
 
-@pytest.mark.parametrize("metric", ["received_per_1000", "on_time_rate"])
+@pytest.mark.parametrize("metric", ["received_per_1000", "on_time_rate", "overdue_at_end"])
 def test_map_holds_all_21_kecamatan(app_env: Path, metric: str) -> None:
+    """The pack ships its boundaries, so the default map is a choropleth of every kecamatan."""
     deck = _deck(run_page("map", metric=metric, lang="en"))
     layer = next(layer for layer in deck["layers"] if layer["id"] == "kecamatan")
-    assert layer["@@type"] == "ScatterplotLayer" and len(layer["data"]) == 21
-    assert {row["metric_label"] for row in layer["data"]} == {ui.t(f"map.metric.{metric}", "en")}
+    features = layer["data"]["features"]
+    assert layer["@@type"] == "GeoJsonLayer" and len(features) == 21
+    assert {f["properties"]["metric_label"] for f in features} == {ui.t(f"map.metric.{metric}", "en")}
     assert "cartocdn" not in json.dumps(deck)
     tooltip = json.loads(run_page("map").get("deck_gl_json_chart")[0].proto.tooltip)
     assert "{name}" in tooltip["html"] and "{value_fmt}" in tooltip["html"]
+
+
+def test_map_falls_back_to_circles_without_boundaries(app_env: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from city_packs import make_pack
+
+    pack = make_pack(tmp_path, "medan", name="medan")  # the same pack the database was built from, less its map
+    (pack / "boundaries.geojson").unlink()
+    monkeypatch.setenv("PANTAU_CITY", str(pack))
+    layer = next(layer for layer in _deck(run_page("map"))["layers"] if layer["id"] == "kecamatan")
+    assert layer["@@type"] == "ScatterplotLayer" and len(layer["data"]) == 21
 
 
 def test_map_draws_a_choropleth_from_a_boundaries_file(app_env: Path, tmp_path: Path,

@@ -82,7 +82,7 @@ def test_boxplot_is_built_from_quantiles_on_a_log_axis(sample_db: Path) -> None:
 
 def test_recovery_chart_has_the_100_baseline() -> None:
     df = pd.DataFrame({"period": pd.to_datetime(["2026-09-01", "2026-10-01"]), "value": [10.0, 12.0],
-                       "unit": "kunjungan", "value_2019": [10.0, 10.0], "recovery": [100.0, 120.0]})
+                       "unit": "kunjungan", "value_base": [10.0, 10.0], "recovery": [100.0, 120.0]})
     spec = charts.recovery_chart(df, "id").to_dict()
     assert any(r.get("y") == 100 for r in _layer_data(spec))
     assert spec["layer"][1]["encoding"]["y"]["title"] == "Indeks pemulihan (2019 = 100)"

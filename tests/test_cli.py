@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import deadlines
 import duckdb
 import numpy as np
 import pytest
@@ -23,17 +24,19 @@ def test_kpi_json_shape_and_independent_figures(sample_db: Path) -> None:
     out = etl("kpi", "--db", str(sample_db), "--from", "2024-01-01", "--to", "2024-12-31", "--json")
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout)
-    assert set(got) == {"period", "received", "completed", "open_at_end", "median_hours", "p90_hours",
-                        "on_time_rate", "by_kecamatan"}
+    assert set(got) == {"period", "received", "completed", "open_at_end", "overdue_at_end", "median_hours",
+                        "p90_hours", "on_time_rate", "by_kecamatan"}
     assert got["period"] == {"from": "2024-01-01", "to": "2024-12-31"}
     assert len(got["by_kecamatan"]) == 21
     assert set(got["by_kecamatan"][0]) == {"kecamatan_code", "received", "completed", "median_hours", "on_time_rate"}
 
     # Independent computation straight from the analyst-facing view, in numpy.
     con = duckdb.connect(str(sample_db), read_only=True)
-    raw = con.execute("""SELECT r.kecamatan_code, r.submitted_at, r.completed_at, s.sla_hours
+    raw = con.execute("""SELECT r.kecamatan_code, r.submitted_at, r.completed_at, s.sla_value, s.sla_unit
                          FROM service_requests r JOIN services s USING (service_code)""").df()
+    due = deadlines.due_at(raw, deadlines.working_days_of_db(con))
     con.close()
+    on_time = deadlines.on_time(raw, due).to_numpy()
     start, end = np.datetime64("2024-01-01"), np.datetime64("2025-01-01")
     sub, done = raw["submitted_at"].to_numpy(), raw["completed_at"].to_numpy()
     received = (sub >= start) & (sub < end)
@@ -44,7 +47,9 @@ def test_kpi_json_shape_and_independent_figures(sample_db: Path) -> None:
     assert got["open_at_end"] == int(((sub < end) & (np.isnat(done) | (done >= end))).sum())
     assert got["median_hours"] == pytest.approx(np.percentile(hours, 50), abs=0.01)
     assert got["p90_hours"] == pytest.approx(np.percentile(hours, 90), abs=0.01)
-    assert got["on_time_rate"] == pytest.approx((hours <= raw["sla_hours"].to_numpy()[completed]).mean(), abs=1e-9)
+    assert got["on_time_rate"] == pytest.approx(on_time[completed].astype(float).mean(), abs=1e-9)
+    open_at_end = (sub < end) & (np.isnat(done) | (done >= end))
+    assert got["overdue_at_end"] == int((open_at_end & (due.to_numpy() < end)).sum()) > 0
     johor = next(k for k in got["by_kecamatan"] if k["kecamatan_code"] == "12.71.11")
     in_johor = (raw["kecamatan_code"] == "12.71.11").to_numpy()
     assert johor["received"] == int((received & in_johor).sum())

@@ -14,7 +14,7 @@ from urllib.request import urlopen
 
 import pytest
 
-from kpi.i18n import t
+from base.i18n import t
 from tests.conftest import browser_required
 
 pytestmark = pytest.mark.browser

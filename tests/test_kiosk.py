@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from city_packs import SHIPPED
 from streamlit.testing.v1 import AppTest
 
+from base.settings import city_settings
 from kpi import kiosk, kiosk_charts, kiosk_data, metrics
 from kpi.db import Reader
 from kpi.kiosk import Screen
@@ -104,13 +106,21 @@ def test_small_counts_are_suppressed() -> None:
     assert masked["n"].isna().tolist() == [False, True, True, False, False]
 
 
-def test_staleness() -> None:
-    ts = (datetime(2026, 11, 5, 5, 0) - datetime(1970, 1, 1)).total_seconds()   # 05:00 UTC = 12:00 WIB
-    assert kiosk.wib(ts) == datetime(2026, 11, 5, 12, 0)
-    assert not kiosk.stale(date(2026, 11, 4), ts, 48)      # complete at 5 Nov 00:00, 12 h old
-    assert kiosk.stale(date(2026, 11, 1), ts, 72)          # 84 h old
+ZONES = {"Asia/Jakarta": (12, "WIB"), "Asia/Makassar": (13, "WITA"), "Asia/Jayapura": (14, "WIT")}
+
+
+@pytest.mark.parametrize("city", SHIPPED)
+def test_staleness_and_clock_in_the_city_zone(city: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """05:00 UTC is 12:00 WIB, 13:00 WITA, 14:00 WIT: each shipped pack's clock, in its own zone and label."""
+    monkeypatch.setenv("PANTAU_CITY", city)
+    hour, zone = ZONES[city_settings().timezone]
+    assert city_settings().timezone_label == zone
+    ts = (datetime(2026, 11, 5, 5, 0) - datetime(1970, 1, 1)).total_seconds()   # 05:00 UTC
+    assert kiosk.local(ts) == datetime(2026, 11, 5, hour, 0)
+    assert not kiosk.stale(date(2026, 11, 4), ts, 48)      # complete at 5 Nov 00:00, 12-13 h old
+    assert kiosk.stale(date(2026, 11, 1), ts, 72)          # 84-85 h old
     assert kiosk.stale(None, ts, 72)
-    assert kiosk.clock_text(ts, "id") == "12.00 WIB" and kiosk.clock_text(ts, "en") == "12:00 WIB"
+    assert kiosk.clock_text(ts, "id") == f"{hour}.00 {zone}" and kiosk.clock_text(ts, "en") == f"{hour}:00 {zone}"
 
 
 def test_trend_direction_and_tone() -> None:

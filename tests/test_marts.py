@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+import deadlines
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from etl.config import city_dir, city_settings
+from base.settings import city_dir, city_settings
 from etl.generate import generate_requests
+from etl.reference import load_reference, write_calendar
 from etl.store import SQL_DIR
 from kpi import metrics, queries
 from kpi.db import Reader
@@ -31,10 +33,13 @@ def con(sample_db: Path) -> duckdb.DuckDBPyConnection:
 
 @pytest.fixture(scope="module")
 def raw(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Raw requests with their SLA; processing hours in pandas from the timestamps themselves."""
-    frame = con.execute(
-        "SELECT r.*, s.sla_hours FROM fct_service_requests AS r JOIN dim_service AS s USING (service_code)").df()
+    """Raw requests with their standard; processing hours, deadlines and on time in pandas from the definitions."""
+    frame = con.execute("SELECT r.*, s.sla_value, s.sla_unit FROM fct_service_requests AS r "
+                        "JOIN dim_service AS s USING (service_code)").df()
     frame["hours"] = (frame["completed_at"] - frame["submitted_at"]).dt.total_seconds() / 3600.0
+    frame["due_at"] = deadlines.due_at(frame, deadlines.working_days_of_pack(
+        date(2018, 1, 1), date(2028, 12, 31), city_dir()))
+    frame["on_time"] = deadlines.on_time(frame, frame["due_at"])
     return frame
 
 
@@ -42,7 +47,8 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(con.execute(sql).fetchone()[0])
 
 
-def test_daily_mart_counts_equal_raw_facts(con: duckdb.DuckDBPyConnection) -> None:
+def test_daily_mart_counts_equal_raw_facts(con: duckdb.DuckDBPyConnection, raw: pd.DataFrame) -> None:
+    con.register("raw_on_time", raw[["request_id", "on_time"]])
     diff = f"""
         WITH raw AS (
             SELECT day, kecamatan_code, service_code, channel, sum(rec)::BIGINT AS received,
@@ -51,8 +57,8 @@ def test_daily_mart_counts_equal_raw_facts(con: duckdb.DuckDBPyConnection) -> No
                          1 AS rec, 0 AS com, 0 AS ont, 0.0 AS h FROM fct_service_requests
                   UNION ALL
                   SELECT CAST(r.completed_at AS DATE), r.kecamatan_code, r.service_code, r.channel, 0, 1,
-                         ({EXACT_HOURS} <= s.sla_hours)::INT, {EXACT_HOURS}
-                  FROM fct_service_requests AS r JOIN dim_service AS s USING (service_code)
+                         o.on_time::INT, {EXACT_HOURS}
+                  FROM fct_service_requests AS r JOIN raw_on_time AS o USING (request_id)
                   WHERE r.completed_at IS NOT NULL)
             GROUP BY ALL
         )
@@ -89,7 +95,7 @@ def test_completions_mart_holds_every_exact_processing_time(con: duckdb.DuckDBPy
     assert np.allclose(mart["hours"].to_numpy(), done["hours"].to_numpy(), rtol=0, atol=TOL)
     # sub-second timestamps are kept: hours are not whole seconds (date_diff('second') would truncate them)
     assert (done["hours"] * 3600 % 1 != 0).any()
-    assert int(mart["on_time"].sum()) == int((done["hours"] <= done["sla_hours"]).sum())
+    assert int(mart["on_time"].sum()) == int(done["on_time"].sum())
 
 
 @pytest.mark.parametrize(("table", "column"), [
@@ -119,12 +125,13 @@ def _expected_summary(raw: pd.DataFrame, f: Filters) -> dict:
         "open_at_end": int(((sub < end) & (comp.isna() | (comp >= end))).sum()),
         "median_hours": float(np.percentile(hours, 50)) if len(hours) else None,
         "p90_hours": float(np.percentile(hours, 90)) if len(hours) else None,
-        "on_time_rate": float((done["hours"] <= done["sla_hours"]).mean()) if len(hours) else None,
+        "overdue_at_end": int(((sub < end) & (comp.isna() | (comp >= end)) & (rows["due_at"] < end)).sum()),
+        "on_time_rate": float(done["on_time"].astype(float).mean()) if len(hours) else None,
     }
 
 
 def _assert_same(got: dict, want: dict) -> None:
-    for key in ("received", "completed", "open_at_end"):
+    for key in ("received", "completed", "open_at_end", "overdue_at_end"):
         assert got[key] == want[key], key
     for key in ("median_hours", "p90_hours", "on_time_rate"):
         if want[key] is None:
@@ -170,6 +177,8 @@ def test_by_kecamatan_equals_the_definitions_over_raw_rows(sample_db: Path, raw:
 def _generated(rows: int, chunk_rows: int, seed: int) -> pd.DataFrame:
     con = duckdb.connect()
     con.execute((SQL_DIR / "schema.sql").read_text(encoding="utf-8"))
+    load_reference(con)
+    write_calendar(con, city_dir(), date(2018, 1, 1), date(2027, 12, 31))
     generate_requests(con, city_dir(None), city_settings(None), rows, seed, 1, chunk_rows=chunk_rows)
     return con.execute("SELECT * FROM fct_service_requests").df()
 
@@ -206,7 +215,7 @@ def test_service_index_equals_the_definition_over_raw_rows(sample_db: Path, raw:
     done = raw[(day >= pd.Timestamp(f.date_from)) & (day <= pd.Timestamp(f.date_to))]
     if f.kecamatan:
         done = done[done["kecamatan_code"].isin(f.kecamatan)]
-    done = done.assign(on_time=done["hours"] <= done["sla_hours"])
+    done = done.assign(on_time=done["on_time"].astype(float))
 
     def scores(frame: pd.DataFrame) -> pd.Series:
         return (frame.groupby("service_code")["on_time"].mean() / target).clip(upper=metrics.SCORE_CAP)
@@ -233,7 +242,7 @@ def test_on_time_by_service_equals_the_definition_over_raw_rows(sample_db: Path,
     got = queries.on_time_by_service(Reader(sample_db), f, "en").set_index("service_code")
     day = raw["completed_at"].dt.normalize()
     done = raw[(day >= pd.Timestamp(f.date_from)) & (day <= pd.Timestamp(f.date_to))]
-    on_time = (done["hours"] <= done["sla_hours"]).groupby(done["service_code"])
+    on_time = done["on_time"].astype(float).groupby(done["service_code"])
     assert sorted(got.index) == sorted(on_time.groups)
     assert (got["completed"] == on_time.size().reindex(got.index)).all()
     assert np.allclose(got["on_time_rate"], on_time.mean().reindex(got.index), rtol=0, atol=TOL)
@@ -282,7 +291,7 @@ def test_time_trend_equals_the_definitions_per_month(sample_db: Path, raw: pd.Da
     day = raw["completed_at"].dt.normalize()
     done = raw[(day >= pd.Timestamp(f.date_from)) & (day <= pd.Timestamp(f.date_to))]
     month = done["completed_at"].dt.to_period("M").dt.start_time
-    g = done.assign(on_time=done["hours"] <= done["sla_hours"]).groupby(month)
+    g = done.assign(on_time=done["on_time"].astype(float)).groupby(month)
     want = pd.DataFrame({"completed": g.size(), "median_hours": g["hours"].median(),
                          "p90_hours": g["hours"].quantile(0.9), "on_time_rate": g["on_time"].mean()})
     assert len(want) == 18
@@ -302,4 +311,4 @@ def test_backlog_age_equals_the_definitions(sample_db: Path, raw: pd.DataFrame) 
     for name in ("lt_1d", "d1_3", "d3_7", "gt_7d"):
         in_bucket = bucket == name
         assert got.loc[name, "open"] == int(in_bucket.sum()), name
-        assert got.loc[name, "past_sla"] == int((in_bucket & (age > open_rows["sla_hours"])).sum()), name
+        assert got.loc[name, "past_sla"] == int((in_bucket & (open_rows["due_at"] < end)).sum()), name

@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from etl import ops
-from etl.build import next_load_id
+from etl.audit import next_load_id
 from etl.store import StoreError, check_readable, write_transaction, writer_lock
 from kpi.db import DataUnavailable, Reader
 from tests.reliability_helpers import ROOT, damage_data_block, etl, fingerprint, has_traceback, sha256

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from base.i18n import t
 from etl.ingest.auth import hash_password, verify_password
-from kpi.i18n import t
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "upload.py")

@@ -13,14 +13,16 @@ from typing import Any
 
 import duckdb
 
-from etl.build import next_load_id, now_wib, record_load
+from base.clock import now_local
+from base.i18n import catalog, fill_city, t
+from etl.audit import next_load_id, record_load
 from etl.ingest import requests, tourism
 from etl.ingest.mapping import SAMPLE_ROWS, Mapping, guess_mapping, norm_header, personal_columns
-from etl.ingest.read import byte_to_line, read_raw, record_lines
+from etl.ingest.read import byte_to_line, parse_macros, read_raw, record_lines
 from etl.ingest.result import MAX_REPORTED_ERRORS, LoadResult, Problem
 from etl.ingest.sniff import DELIMITER_NAMES, FileRejected, Sniffed, sniff
+from etl.reference import refresh_calendar
 from etl.store import (
-    SQL_DIR,
     StoreBusy,
     StoreError,
     check_readable,
@@ -28,7 +30,6 @@ from etl.store import (
     refresh_marts,
     write_transaction,
 )
-from kpi.i18n import catalog
 
 DATASETS = {"service_requests": requests, "tourism": tourism}
 LOAD_MEMORY = os.environ.get("PANTAU_LOAD_MEMORY", "1GB")
@@ -129,7 +130,7 @@ def _line_map(con: duckdb.DuckDBPyConnection, s: Sniffed, ragged_lines: set[int]
 
 def _messages(con: duckdb.DuckDBPyConnection) -> None:
     cat = catalog()
-    pairs = [(k.split(".")[-1], v["en"]) for k, v in cat.items() if k.startswith("ingest.error.")]
+    pairs = [(k.split(".")[-1], fill_city(v["en"])) for k, v in cat.items() if k.startswith("ingest.error.")]
     con.execute("CREATE OR REPLACE TEMP TABLE ing_msg AS "
                 "SELECT unnest($c)::VARCHAR AS code, unnest($t)::VARCHAR AS template",
                 {"c": [p[0] for p in pairs], "t": [p[1] for p in pairs]})
@@ -192,7 +193,7 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, s: Sniffed, m: Mapping, modul
         {"id": load_id, "delim": s.delimiter},
     )
     for r in ragged:
-        reason = catalog()["ingest.error.ragged_row"]["en"].format(detail=r["kind"].lower())
+        reason = t("ingest.error.ragged_row", "en", detail=r["kind"].lower())
         con.execute("INSERT INTO rejects VALUES (?, ?, ?, ?)",
                     [load_id, ragged_lines.get(r["byte"]), reason, _ragged_raw(r["raw"] or "", s, m)])
 
@@ -219,7 +220,7 @@ def _fast(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, module
     m, warnings = _prepare_mapping(con, s, module, mapping)
     if module.missing_required(con, m, s.header, options):
         return False
-    n = module.fast_write(con, s, m, load_id, mode, now=now_wib() + CLOCK_SKEW)
+    n = module.fast_write(con, s, m, load_id, mode, now=now_local() + CLOCK_SKEW)
     if n is None:
         return False
     _describe_mapping(res, s, m, module, warnings + module.fast_warnings(m))
@@ -236,7 +237,7 @@ def _process(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, mod
     con.execute(f"SET memory_limit = '{LOAD_MEMORY}'")
     con.execute("SET enable_progress_bar = false")
     tick = _Ticker(res)
-    con.execute((SQL_DIR / "staging" / "000_macros.sql").read_text(encoding="utf-8"))
+    con.execute(parse_macros())
     fast = options.get("fast_path", os.environ.get("PANTAU_FAST_LOAD", "1") != "0")
     if write_load_id is not None and fast and hasattr(module, "fast_write"):
         done = _fast(con, s, res, module=module, mode=mode, load_id=write_load_id, mapping=mapping, options=options)
@@ -255,7 +256,7 @@ def _process(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, mod
     missing = module.missing_required(con, m, s.header, options)
     if missing:
         raise _Rejected(missing)
-    now = now_wib() + CLOCK_SKEW
+    now = now_local() + CLOCK_SKEW
     extra = module.stage(con, m, s, now=now, append=(mode == "append"), options=options)
     tick("stage")
     res.warnings += extra.get("warnings", [])
@@ -333,7 +334,9 @@ def load_file(db: Path, dataset: str, path: Path, *, mode: str | None = None, pa
             if res.status == "loaded" and module.REFRESH_MARTS:
                 t0 = time.perf_counter()
                 mark_touched(con, res.load_id)
-                refresh_marts(con, only_touched=mode != "replace")
+                # the calendar grows with the requests; a day that changed (an edited pack) moves every deadline
+                moved = refresh_calendar(con, now_local().date())
+                refresh_marts(con, only_touched=mode != "replace" and not moved)
                 res.timings["marts"] = round(time.perf_counter() - t0, 3)
             t_commit = time.perf_counter()
         res.timings["commit"] = round(time.perf_counter() - t_commit, 3)

@@ -11,9 +11,8 @@ import pandas as pd
 
 from etl.ingest.core import DATASETS
 from etl.ingest.mapping import guess_mapping, personal_columns
-from etl.ingest.read import read_raw
+from etl.ingest.read import parse_macros, read_raw
 from etl.ingest.sniff import DELIMITER_NAMES, FileRejected, sniff
-from etl.store import SQL_DIR
 
 PREVIEW_ROWS = 20
 
@@ -45,7 +44,7 @@ def preview(path: Path, dataset: str) -> Preview:
         con = duckdb.connect()
         try:
             con.execute("SET enable_progress_bar = false")
-            con.execute((SQL_DIR / "staging" / "000_macros.sql").read_text(encoding="utf-8"))
+            con.execute(parse_macros())
             read_raw(con, s)
             guessed = guess_mapping(s.header, module.FIELDS)
             keep = {guessed["request_id"]} if "request_id" in guessed else set()

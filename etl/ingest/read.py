@@ -12,7 +12,9 @@ from pathlib import Path
 
 import duckdb
 
+from base.clock import utc_offset_minutes
 from etl.ingest.sniff import FileRejected, Sniffed
+from etl.store import SQL_DIR
 
 MAX_SHEETS = 50
 MAX_SHEET_ROWS = 1_100_000
@@ -151,6 +153,12 @@ def record_lines(s: Sniffed, skip_lines: set[int]) -> list[int]:
                 continue
             out.append(start)
     return out
+
+
+def parse_macros() -> str:
+    """The parsing macros (etl/sql/staging/000_macros.sql) for this city: offsets convert to its local time."""
+    text = (SQL_DIR / "staging" / "000_macros.sql").read_text(encoding="utf-8")
+    return text.replace("{offset_minutes}", str(int(utc_offset_minutes())))
 
 
 def run_script(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> None:

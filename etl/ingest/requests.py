@@ -6,6 +6,7 @@ import re
 
 import duckdb
 
+from base.settings import city_settings
 from etl.ingest.mapping import REQUEST_FIELDS, REQUEST_REQUIRED, Mapping
 from etl.ingest.read import run_script
 from etl.ingest.result import Problem
@@ -14,23 +15,6 @@ from etl.store import SQL_DIR
 
 STAGING_SQL = SQL_DIR / "staging" / "service_requests.sql"
 MODES = ("upsert", "append", "replace")
-
-CHANNEL_ALIASES = {
-    "loket_kecamatan": ("loket", "loket kecamatan", "counter", "district counter", "walk in", "walk-in", "kantor camat",
-                        "langsung"),
-    "mpp": ("mal pelayanan publik", "mall pelayanan publik", "public service mall", "mpp medan"),
-    "online": ("daring", "web", "website", "app", "aplikasi", "mobile app", "internet", "online (web/app)", "email",
-               "e-mail"),
-    "jemput_bola": ("jemput bola", "mobile outreach", "outreach", "keliling", "pelayanan keliling"),
-}
-STATUS_ALIASES = {
-    "completed": ("selesai", "closed", "completed", "complete", "done", "resolved", "tuntas", "terbit", "finished"),
-    "rejected": ("ditolak", "rejected", "declined", "tolak", "batal", "cancelled", "canceled"),
-    "in_progress": ("proses", "diproses", "dalam proses", "in progress", "in_progress", "processing", "assigned",
-                    "pending"),
-    "open": ("baru", "open", "new", "submitted", "masuk", "menunggu", "diterima", "received"),
-}
-
 
 def _key(text: str) -> str:
     """Python twin of the SQL macro ing_key, for building lookup keys."""
@@ -57,10 +41,12 @@ def _unique(pairs: list[tuple[str, str]]) -> dict[str, str]:
 def build_lookups(con: duckdb.DuckDBPyConnection) -> None:
     """Temp alias tables from the reference data in the database (the city pack), not from constants."""
     kec: list[tuple[str, str]] = []
+    prefixes = [_key(p) for p in city_settings().kecamatan_name_prefixes]
     for code, name, bps in con.execute("SELECT kecamatan_code, name, bps_code FROM dim_kecamatan").fetchall():
         kec += [(_key(code), code), (code.replace(".", ""), code), (_key(str(bps)), code), (_key(name), code)]
-        short = re.sub(r"^medan\s+", "", _key(name))  # 'Johor' for 'Medan Johor'; dropped if ambiguous
-        kec.append((short, code))
+        for prefix in prefixes:  # the name without the pack's prefix (city.toml kecamatan_name_prefixes); dropped if ambiguous
+            if _key(name).startswith(prefix + " "):
+                kec.append((_key(name)[len(prefix) + 1:], code))
     _alias_table(con, "ing_kecamatan_alias", _unique(kec))
     svc: list[tuple[str, str]] = []
     for code, name_id, name_en in con.execute("SELECT service_code, name_id, name_en FROM dim_service").fetchall():
@@ -70,13 +56,17 @@ def build_lookups(con: duckdb.DuckDBPyConnection) -> None:
             if m:
                 svc += [(_key(m.group(1)), code), (_key(m.group(2)), code)]
     _alias_table(con, "ing_service_alias", _unique(svc))
-    ch: list[tuple[str, str]] = []
-    for code, name_id, name_en in con.execute("SELECT channel, name_id, name_en FROM dim_channel").fetchall():
-        ch += [(_key(code), code), (_key(name_id), code), (_key(name_en), code), (_key(code.replace("_", " ")), code)]
-        ch += [(_key(a), code) for a in CHANNEL_ALIASES.get(code, ())]
-    _alias_table(con, "ing_channel_alias", _unique(ch))
-    _alias_table(con, "ing_status_alias",
-                 _unique([(_key(a), code) for code, aliases in STATUS_ALIASES.items() for a in (code, *aliases)]))
+    for table, key, name in (("dim_channel", "channel", "ing_channel_alias"),
+                             ("dim_status", "status", "ing_status_alias")):
+        pairs: list[tuple[str, str]] = []
+        # table and key come from this tuple, never from input; the aliases column is the pack's (channels.csv,
+        # statuses.csv): other spellings separated by '|'
+        for code, name_id, name_en, aliases in con.execute(
+                f"SELECT {key}, name_id, name_en, aliases FROM {table}").fetchall():
+            pairs += [(_key(code), code), (_key(name_id), code), (_key(name_en), code),
+                      (_key(code.replace("_", " ")), code)]
+            pairs += [(_key(a), code) for a in (aliases or "").split("|") if a.strip()]
+        _alias_table(con, name, _unique(pairs))
 
 
 def uses_extra_columns(_header: str) -> bool:

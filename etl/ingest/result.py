@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from kpi.i18n import t
+from base.i18n import t
 
 MAX_REPORTED_ERRORS = 100
 

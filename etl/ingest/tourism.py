@@ -6,7 +6,7 @@ import re
 
 import duckdb
 
-from etl.config import city_settings
+from base.settings import city_settings
 from etl.ingest.mapping import TOURISM_FIELDS, TOURISM_REQUIRED, Mapping
 from etl.ingest.result import Problem
 from etl.ingest.sniff import Sniffed

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from etl.build import now_wib
+from base.clock import now_local
+from base.i18n import t
 from etl.store import mark_touched, refresh_marts, write_transaction
-from kpi.i18n import t
 
 TABLES = {"service_requests": ("fct_service_requests", "undo_service_requests", "request_id"),
           "tourism": ("fct_tourism_monthly", "undo_tourism_monthly", "(indicator, area, period)")}
@@ -81,7 +81,7 @@ def rollback(db: Path, load_id: int) -> RollbackResult:
                 {"id": load_id}).fetchone()[0]
             con.execute(f"DELETE FROM {undo} WHERE undo_load_id = $id", {"id": load_id})
             note = json.loads(detail or "{}")
-            note["rolled_back_at"] = now_wib().isoformat(sep=" ")
+            note["rolled_back_at"] = now_local().isoformat(sep=" ")
             note["rollback"] = {"removed": int(removed), "restored": int(restored)}
             con.execute("UPDATE loads SET status = 'rolled_back', detail = $d WHERE load_id = $id",
                         {"d": json.dumps(note, ensure_ascii=False), "id": load_id})

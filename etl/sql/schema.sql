@@ -1,10 +1,11 @@
 -- Pantau database schema. Run once on an empty database by etl.store.
--- All timestamps are WIB wall-clock time (Asia/Jakarta, UTC+7, no daylight saving), stored without offset.
+-- All timestamps are the city's local wall-clock time (city.toml `timezone`; Indonesia keeps no
+-- daylight saving), stored without offset.
 
 -- Reference data: the city pack (data/reference/<city>/), reloaded on every build.
 CREATE TABLE dim_kecamatan (
     kecamatan_code    VARCHAR PRIMARY KEY,   -- Kemendagri code, e.g. 12.71.11
-    name              VARCHAR NOT NULL,      -- official name, e.g. Medan Johor
+    name              VARCHAR NOT NULL,      -- official name
     bps_code          VARCHAR NOT NULL,
     n_kelurahan       INTEGER,
     area_km2          DOUBLE,
@@ -20,7 +21,8 @@ CREATE TABLE dim_service (
     name_id      VARCHAR NOT NULL,
     name_en      VARCHAR NOT NULL,
     category     VARCHAR NOT NULL,
-    sla_hours    DOUBLE NOT NULL,     -- service standard: processing hours a request may take
+    sla_value    DOUBLE NOT NULL,     -- the service standard: N ...
+    sla_unit     VARCHAR NOT NULL,    -- ... hours | working_days | calendar_days (deadlines: data/README.md)
     sla_source   VARCHAR
 );
 
@@ -28,7 +30,32 @@ CREATE TABLE dim_channel (
     channel VARCHAR PRIMARY KEY,
     name_id VARCHAR NOT NULL,
     name_en VARCHAR NOT NULL,
-    since   DATE
+    since   DATE,
+    aliases VARCHAR               -- other spellings an upload may use, separated by '|'
+);
+
+CREATE TABLE dim_status (
+    status  VARCHAR PRIMARY KEY,  -- open | in_progress | completed | rejected
+    name_id VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    aliases VARCHAR               -- other spellings an upload may use, separated by '|'
+);
+
+-- The city's calendar (base/calendar.py): every day from the first request to a year past the latest.
+CREATE TABLE dim_calendar (
+    day            DATE PRIMARY KEY,
+    is_working_day BOOLEAN NOT NULL,
+    name_id        VARCHAR,        -- the holiday, cuti bersama or pack day, in Indonesian
+    name_en        VARCHAR,
+    kind           VARCHAR NOT NULL,  -- weekday | weekend | holiday | joint_leave | pack_holiday | pack_workday
+    working_day_no BIGINT NOT NULL    -- working days up to and including this day (numbers the working days)
+);
+
+-- The deadline of a request submitted on `day`, for each service whose standard counts days (not hours).
+CREATE TABLE dim_deadline (
+    service_code VARCHAR NOT NULL,
+    day          DATE NOT NULL,
+    due_at       TIMESTAMP           -- NULL when it falls past the end of the calendar
 );
 
 CREATE TABLE dim_category (
@@ -54,7 +81,7 @@ CREATE TABLE loads (
     rows_loaded   BIGINT NOT NULL DEFAULT 0,
     rows_rejected BIGINT NOT NULL DEFAULT 0,
     status        VARCHAR NOT NULL,   -- loaded | rejected | rolled_back
-    loaded_at     TIMESTAMP NOT NULL, -- WIB
+    loaded_at     TIMESTAMP NOT NULL, -- the city's local time
     source        VARCHAR,            -- 'sample' for generated data, else 'upload' | 'cli'
     detail        VARCHAR             -- JSON: warnings, dropped columns, rollback note
 );
@@ -95,16 +122,3 @@ CREATE TABLE undo_service_requests AS SELECT * FROM fct_service_requests WITH NO
 ALTER TABLE undo_service_requests ADD COLUMN undo_load_id BIGINT;
 CREATE TABLE undo_tourism_monthly AS SELECT * FROM fct_tourism_monthly WITH NO DATA;
 ALTER TABLE undo_tourism_monthly ADD COLUMN undo_load_id BIGINT;
-
--- Analyst-facing names (the database contract in data/README.md).
-CREATE VIEW kecamatan AS
-    SELECT kecamatan_code, name, population, population_year, area_km2, lat, lon FROM dim_kecamatan;
-CREATE VIEW services AS
-    SELECT service_code, name_id, name_en, category, sla_hours FROM dim_service;
-CREATE VIEW channels AS
-    SELECT channel, name_id, name_en FROM dim_channel;
-CREATE VIEW service_requests AS
-    SELECT request_id, service_code, kecamatan_code, channel, submitted_at, completed_at, status, lat, lon, load_id
-    FROM fct_service_requests;
-CREATE VIEW tourism_monthly AS
-    SELECT indicator, area, period, value, unit, source, load_id FROM fct_tourism_monthly;

@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-SPACING = 0.0025  # degrees, about 280 m at Medan's latitude
+SPACING = 0.0025  # degrees, about 280 m near the equator
 JITTER = 0.4      # of SPACING, each way
 
 

@@ -1,7 +1,11 @@
 -- Parsing helpers for uploads (temp macros: they live only on the loading connection).
--- ing_ts(text) -> naive WIB TIMESTAMP or NULL. Accepts, day first and never month first:
---   ISO 'YYYY-MM-DD[ T]HH:MM[:SS[.fff]]' and 'YYYY-MM-DD'; with an offset or 'Z' it is converted to WIB (UTC+7);
---   'DD/MM/YYYY HH:MM[:SS]', 'DD/MM/YYYY', 'DD-MM-YYYY[ HH:MM[:SS]]'; Excel serial day numbers (1900 date system).
+-- ing_city_offset() = the city's offset from UTC in minutes, from city.toml's `timezone` ({offset_minutes} is filled
+-- in by etl.ingest.read.parse_macros() before this file runs).
+CREATE OR REPLACE TEMP MACRO ing_city_offset() AS {offset_minutes};
+-- ing_ts(text) -> naive local TIMESTAMP (the city's wall-clock time) or NULL. Accepts, day first, never month first:
+--   ISO 'YYYY-MM-DD[ T]HH:MM[:SS[.fff]]' and 'YYYY-MM-DD' (the city's local time); with an offset or 'Z' it is
+--   converted to the city's local time; 'DD/MM/YYYY HH:MM[:SS]', 'DD/MM/YYYY', 'DD-MM-YYYY[ HH:MM[:SS]]'; Excel
+--   serial day numbers (1900 date system).
 CREATE OR REPLACE TEMP MACRO ing_ts_local(s) AS try_strptime(s, [
     '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%dT%H:%M', '%Y-%m-%d %H:%M:%S.%f',
     '%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%d', '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y', '%d-%m-%Y %H:%M:%S',
@@ -11,7 +15,7 @@ CREATE OR REPLACE TEMP MACRO ing_ts_any(s) AS
     CASE
         WHEN regexp_matches(s, '\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$') THEN
             ing_ts_local(trim(regexp_replace(s, '(Z|[+-]\d\d(:?\d\d)?)$', '')))
-            + INTERVAL 7 HOUR
+            + to_minutes(ing_city_offset())
             - to_minutes(CASE WHEN s[-1:] = 'Z' THEN 0 ELSE
                 (CASE WHEN regexp_extract(s, '([+-])\d\d(:?\d\d)?$', 1) = '-' THEN -1 ELSE 1 END)
                 * (TRY_CAST(regexp_extract(s, '[+-](\d\d)(:?(\d\d))?$', 1) AS INTEGER) * 60

@@ -1,5 +1,5 @@
 -- stg_service_requests: one row per data record of an uploaded service-request file (rn = record order in the file).
--- Staging only renames, casts (ing_ts: naive WIB; ing_num: decimal comma) and resolves names to codes through
+-- Staging only renames, casts (ing_ts: naive local time; ing_num: decimal comma) and resolves names to codes through
 -- the ing_*_alias lookups. The braced names are column identifiers c1..cN (or NULL) chosen by etl/ingest/mapping.py.
 CREATE OR REPLACE TEMP TABLE stg_service_requests AS
 WITH src AS (
