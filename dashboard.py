@@ -25,6 +25,10 @@ if not db_path().exists():
     with st.status(t("app.building", lang), expanded=True) as status:
         build(db_path(), progress=status.write)
         status.update(label=t("app.built", lang), state="complete", expanded=False)
+# The database belongs to one city: another pack's names, zone and calendar would misread it.
+if (built := ui.other_city()) is not None:
+    st.error(t("ops.other_city", lang, built=built, city=city_settings().folder), icon=":material/location_off:")
+    st.stop()
 # After an upgrade that changed a mart: rebuilt once, from the facts, with this release's SQL.
 if ui.marts_outdated():
     with st.status(t("app.updating", lang), expanded=True) as status:

@@ -1,7 +1,8 @@
 """Base layer: the city's clock. Every timestamp Pantau stores is the city's local wall-clock time, without offset.
 
-The zone and its label come from the pack's city.toml (`timezone`, `timezone_label`), one of Indonesia's three. Indonesia
-keeps no daylight saving, so a zone is one fixed offset; it is still read from the IANA database, never written here.
+The zone and its label come from the pack's city.toml (`timezone`, `timezone_label`), one of Indonesia's three.
+Indonesia keeps no daylight saving, so a zone is one fixed offset; it is still read from the IANA database, never
+written here.
 """
 
 from __future__ import annotations

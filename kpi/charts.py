@@ -298,7 +298,7 @@ def quantile_boxplot(lang: str, rows: int) -> alt.Chart:
     axis_x = alt.X("p10:Q", scale=alt.Scale(type="log"), title=t("chart.axis.hours_log", lang),
                    axis=alt.Axis(format=",~r"))
     y = alt.Y("service:N", sort=alt.EncodingSortField(field="median", op="min"), title=None,
-              axis=alt.Axis(labelLimit=260))  # fastest service on top
+              axis=alt.Axis(labelLimit=260, labelOverlap=False))  # fastest service on top
     tooltip = [alt.Tooltip("service:N", title=t("chart.service", lang)),
                alt.Tooltip("n_fmt:N", title=t("chart.axis.completed", lang)),
                alt.Tooltip("p10_fmt:N", title="p10"), alt.Tooltip("p25_fmt:N", title="p25"),
@@ -353,7 +353,7 @@ def on_time_chart(target: float, lang: str, rows: int) -> alt.Chart:
     """On-time rate per service (share completed within its standard's deadline) against the city's target rate."""
     states = [t("chart.at_target", lang), t("chart.below_target", lang)]
     bars = alt.Chart(_rows()).mark_bar().encode(
-        y=alt.Y("service:N", sort="x", title=None, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y("service:N", sort="x", title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
         x=alt.X("on_time_rate:Q", title=t("chart.axis.on_time_rate", lang), axis=alt.Axis(format=".0%"),
                 scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("below:N", title=None, scale=alt.Scale(domain=states, range=[OKABE_ITO[0], "#D55E00"]),
@@ -383,7 +383,7 @@ def heatmap_chart(lang: str, services: int) -> alt.Chart:
     chart = alt.Chart(_rows()).mark_rect(stroke="white", strokeWidth=0.5).encode(
         x=alt.X("kecamatan:N", title=t("chart.kecamatan", lang),
                 axis=alt.Axis(labelAngle=-60, labelLimit=160, labelOverlap=False)),
-        y=alt.Y("service:N", title=None, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y("service:N", title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
         color=alt.Color("on_time_rate:Q", title=t("chart.axis.on_time_rate", lang),
                         scale=alt.Scale(scheme="viridis", domain=[0.5, 1], clamp=True),
                         legend=alt.Legend(format=".0%", orient="right", gradientLength=200)),
@@ -412,7 +412,7 @@ def index_chart(lang: str, rows: int) -> alt.Chart:
     states = [t(f"chart.status.{s}", lang) for s in STATUS_COLOURS]
     # both layers sort by the index: a kecamatan with nothing to score comes last, its reason written on its row
     y = alt.Y("kecamatan:N", sort=alt.EncodingSortField(field="index", op="max", order="descending"), title=None,
-              axis=alt.Axis(labelLimit=200))
+              axis=alt.Axis(labelLimit=200, labelOverlap=False))
     bars = alt.Chart(_rows()).mark_bar().encode(
         y=y,
         x=alt.X("index:Q", title=t("chart.axis.index", lang), scale=alt.Scale(domain=[0, SCORE_CAP], nice=False),
@@ -427,7 +427,8 @@ def index_chart(lang: str, rows: int) -> alt.Chart:
         align="left", x=4, color=MUTED, fontStyle="italic").encode(y=y, text=alt.Text("note:N"))
     rules = alt.Chart(pd.DataFrame({"x": [INDEX_AMBER, INDEX_GREEN]})).mark_rule(
         color=TEXT, strokeDash=[4, 3]).encode(x=alt.X("x:Q"))
-    return _finish(alt.layer(bars, unseen, rules), lang, height=_rows_height(rows, extra=110))
+    # axis, its title and the legend below take about 150 px of the height Streamlit gives the whole chart
+    return _finish(alt.layer(bars, unseen, rules), lang, height=_rows_height(rows, extra=150, per_row=26))
 
 
 def _tourism_value_rows(df: pd.DataFrame, unit: str, lang: str) -> tuple[pd.DataFrame, tuple]:

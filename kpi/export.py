@@ -27,6 +27,11 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def with_zone(df: pd.DataFrame, label: str) -> pd.DataFrame:
+    """Timestamp columns (`*_at`) named with the zone their naive values are in, as `loaded_at (<label>)`."""
+    return df.rename(columns={c: f"{c} ({label})" for c in df.columns if str(c).endswith("_at")})
+
+
 def to_csv(df: pd.DataFrame) -> bytes:
     """UTF-8 CSV with a BOM, so Excel opens Indonesian text correctly.
 

@@ -129,6 +129,8 @@ def services(r: Reader, f: Filters, lang: str, min_count: int) -> View:
                         lang, higher_is_better=False)),
         BigNumber(t("kiosk.open_at_end", lang), count_text(now["open_at_end"], lang, min_count),
                   trend(now["open_at_end"], before["open_at_end"], lang, higher_is_better=False)),
+        BigNumber(t("kiosk.overdue_at_end", lang), count_text(now["overdue_at_end"], lang, min_count),
+                  trend(now["overdue_at_end"], before["overdue_at_end"], lang, higher_is_better=False)),
     )
     return View("services", t("kiosk.view.services", lang), _period_text(f, lang), numbers,
                 frame.sort_values("score", ascending=False).reset_index(drop=True))

@@ -301,6 +301,12 @@ def last_loads(r: Reader) -> pd.DataFrame:
     )
 
 
+def built_for(r: Reader) -> str | None:
+    """The city pack the database was built from (its folder name)."""
+    row = r.one("SELECT value FROM settings WHERE key = 'city'")
+    return row[0] if row else None
+
+
 def has_sample_data(r: Reader) -> bool:
     """True while any generated data is in the database (a load with source 'sample' or sample tourism rows)."""
     row = r.one(
@@ -344,6 +350,12 @@ def kecamatan_map_frame(r: Reader, f: Filters) -> pd.DataFrame:
     codes = r.df("SELECT kecamatan_code, bps_code FROM dim_kecamatan")
     return metrics.by_kecamatan(r, f).merge(codes, on="kecamatan_code", how="left")
 
+
+
+def service_standards(r: Reader, lang: str) -> pd.DataFrame:
+    """Each service with its standard as the pack states it: value, unit and where it comes from."""
+    return r.df(f"""SELECT service_code, {_name_col(lang)} AS service, category, sla_value, sla_unit, sla_source
+                    FROM dim_service ORDER BY category, service_code""")
 
 
 def days_off(r: Reader, year: int, lang: str) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from base import clock
 from base.clock import now_local
 from base.i18n import normalise_lang, t
 from base.settings import city_dir, city_settings, db_path
@@ -90,6 +91,15 @@ def reader() -> Reader:
     return _reader(str(db_path()))
 
 
+def other_city() -> str | None:
+    """The pack the database was built from, when it is not the one PANTAU_CITY names (else None)."""
+    try:
+        built = read(queries.built_for)
+    except (DataUnavailable, duckdb.Error):
+        return None
+    return built if built and built != city_settings().folder else None
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _marts_outdated(path: str, version: str) -> bool:
     from etl.store import outdated_marts_in
@@ -125,7 +135,7 @@ def read(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 # --- filters kept in the URL --------------------------------------------------------------------------------------
 def latest_day() -> tuple[date, date, bool]:
-    """(first, latest) data dates; falls back to today (local time) when there are no requests yet. Third item: has data."""
+    """(first, latest) data dates; today (local time) when there are no requests yet. Third item: has data."""
     first, latest = read(queries.data_bounds)
     if latest is None:
         today = now_local().date()
@@ -370,8 +380,10 @@ def page_header(page: str, language: str, f: Filters | None = None, *, compare: 
 def downloads(df: pd.DataFrame, name: str, page: str, language: str) -> None:
     """CSV and XLSX of exactly the data behind a chart (text cells neutralised against spreadsheet formulas).
 
-    The bytes are made only when a button is clicked (a callable as `data`), not on every script run.
+    The bytes are made only when a button is clicked (a callable as `data`), not on every script run. Timestamps are
+    the city's local time, and their column names say which zone.
     """
+    df = export.with_zone(df, clock.label())
     row = st.container(horizontal=True, horizontal_alignment="left", gap="small", width="stretch")
     row.download_button(t("app.download_csv", language), lambda: export.to_csv(df), file_name=f"pantau_{name}.csv",
                         mime="text/csv", key=f"{page}_{name}_csv", icon=":material/download:", on_click="ignore")

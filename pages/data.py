@@ -27,6 +27,15 @@ for col, row in zip(st.columns(max(len(loads), 1)), loads.itertuples(), strict=F
 st.subheader(t("data.kpi_title", lang))
 st.markdown(t("data.kpi_text", lang))
 
+st.subheader(t("data.standards_title", lang))
+st.markdown(t("data.standards_text", lang))
+standards = ui.read(queries.service_standards, lang)
+st.dataframe(standards.assign(standard=[fmt.standard(v, u, lang) for v, u in
+                                        zip(standards["sla_value"], standards["sla_unit"], strict=True)])[
+                 ["service", "standard", "sla_source"]], hide_index=True, width="stretch",
+             column_config={c: t(f"data.standards.col.{c}", lang) for c in ("service", "standard", "sla_source")})
+ui.downloads(standards, "service_standards", PAGE, lang)
+
 _, latest, _ = ui.latest_day()
 st.subheader(t("data.calendar_title", lang, year=latest.year))
 st.markdown(t("data.calendar_text", lang))
@@ -35,7 +44,8 @@ for year, note, days in ui.read(queries.calendar_notes):
 days_off = ui.read(queries.days_off, latest.year, lang)
 kinds = days_off["kind"].map(lambda k: t(f"data.calendar.kind.{k}", lang))
 st.dataframe(days_off.assign(kind=kinds)[["day", "name", "kind"]], hide_index=True, width="stretch", height=280,
-             column_config={c: t(f"data.calendar.col.{c}", lang) for c in ("day", "name", "kind")})
+             column_config={"day": st.column_config.DateColumn(t("data.calendar.col.day", lang), format="D MMM YYYY"),
+                            **{c: t(f"data.calendar.col.{c}", lang) for c in ("name", "kind")}})
 ui.downloads(days_off, f"days_off_{latest.year}", PAGE, lang)
 
 st.subheader(t("data.dictionary_title", lang))

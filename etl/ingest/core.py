@@ -15,6 +15,7 @@ import duckdb
 
 from base.clock import now_local
 from base.i18n import catalog, fill_city, t
+from base.settings import city_settings
 from etl.audit import next_load_id, record_load
 from etl.ingest import requests, tourism
 from etl.ingest.mapping import SAMPLE_ROWS, Mapping, guess_mapping, norm_header, personal_columns
@@ -309,6 +310,9 @@ def load_file(db: Path, dataset: str, path: Path, *, mode: str | None = None, pa
             raise _Rejected([Problem(exc.code, values=dict(exc.values))]) from None
         res.sha256, res.encoding, res.delimiter = s.sha256, s.encoding, DELIMITER_NAMES.get(s.delimiter)
         with _read_only(db) as ro:
+            built = ro.execute("SELECT value FROM settings WHERE key = 'city'").fetchone()
+            if built and built[0] != city_settings().folder:  # the pack's zone, names and calendar must be its own
+                raise _Rejected([Problem("other_city", values={"built": built[0], "city": city_settings().folder})])
             previous = _already_loaded(ro, dataset, s.sha256)
             if previous is not None:
                 res.status, res.load_id = "unchanged", previous

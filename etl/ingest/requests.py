@@ -44,7 +44,8 @@ def build_lookups(con: duckdb.DuckDBPyConnection) -> None:
     prefixes = [_key(p) for p in city_settings().kecamatan_name_prefixes]
     for code, name, bps in con.execute("SELECT kecamatan_code, name, bps_code FROM dim_kecamatan").fetchall():
         kec += [(_key(code), code), (code.replace(".", ""), code), (_key(str(bps)), code), (_key(name), code)]
-        for prefix in prefixes:  # the name without the pack's prefix (city.toml kecamatan_name_prefixes); dropped if ambiguous
+        # the name without the pack's prefix (city.toml kecamatan_name_prefixes); dropped if ambiguous
+        for prefix in prefixes:
             if _key(name).startswith(prefix + " "):
                 kec.append((_key(name)[len(prefix) + 1:], code))
     _alias_table(con, "ing_kecamatan_alias", _unique(kec))
