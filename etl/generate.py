@@ -183,7 +183,7 @@ WITH base AS (
            w.day::TIMESTAMP + to_microseconds(CAST(({opens} + h.work_start + h.work_hours
                                                      - (w.wd_no - 1) * {office}) * 3600e6 AS BIGINT)) AS done_at,
            -- a few requests get stuck and stay open: more of the recent ones, a small old tail
-           u_out > 1 - (0.0002 + 0.015 * exp(-date_diff('day', h.day, $as_of::DATE) / 30.0)) AS stalled
+           u_out > 1 - (0.0001 + 0.01 * exp(-date_diff('day', h.day, $as_of::DATE) / 30.0)) AS stalled
     FROM hours AS h
     LEFT JOIN gen_workdays AS w ON w.wd_no = CAST(floor((h.work_start + h.work_hours) / {office}) AS BIGINT) + 1
 )
