@@ -35,7 +35,7 @@ KECAMATAN = "12.71.11"  # Medan Johor
 
 def _pages() -> list[tuple[str, str, str]]:
     """(key, file, url path) of every page that exists."""
-    from kpi.ui import PAGES
+    from app.registry import PAGES
 
     return [(p.key, p.file, p.url_path) for p in PAGES if (ROOT / p.file).exists()]
 

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_pages import _free_port, start_server
 from common import DEFAULT_DB, ROOT, load_now, machine, save
 
-IMPORTS = ("streamlit", "pandas", "altair", "pydeck", "duckdb", "kpi.ui", "kpi.charts", "kpi.maps")
+IMPORTS = ("streamlit", "pandas", "altair", "pydeck", "duckdb", "app.widgets", "kpi.charts", "kpi.maps")
 
 
 def import_seconds(module: str) -> float:

@@ -103,7 +103,7 @@ def page_filters(latest: date, first: date) -> dict[str, Any]:
 
 
 def page_reads(f: Any, lang: str = "id") -> dict[str, list[tuple[Callable[..., Any], tuple[Any, ...]]]]:
-    """The read functions each page calls (through kpi.ui.read), with their arguments, for filters `f`."""
+    """The read functions each page calls (through app.reads.read), with their arguments, for filters `f`."""
     from kpi import metrics, queries
 
     grain = "day" if f.days <= 62 else ("week" if f.days <= 400 else "month")

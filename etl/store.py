@@ -22,6 +22,8 @@ from pathlib import Path
 
 import duckdb
 
+from base.database import attach_read_only
+
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 LOCK_WAIT_SECONDS = float(os.environ.get("PANTAU_LOCK_WAIT", "120"))
 # A writer's DuckDB buffer pool: larger sorts and joins spill to a directory beside the copy instead of growing the
@@ -227,19 +229,9 @@ def refresh_marts(con: duckdb.DuckDBPyConnection, *, only_touched: bool = False)
 
 
 def open_read_only(db: Path) -> duckdb.DuckDBPyConnection:
-    """A private read-only connection to `db`, independent of any other connection in this process.
-
-    duckdb.connect() shares one instance per file within a process and refuses a second configuration, so a plain
-    connect here would fail while the dashboard's locked-down Reader has the same file open (an upload in the app).
-    """
-    con = duckdb.connect()
-    try:
-        con.execute("ATTACH ? AS db (READ_ONLY)", [str(db)])
-        con.execute("USE db")
-    except BaseException:
-        con.close()
-        raise
-    return con
+    """A private read-only connection to `db` (base.database.attach_read_only), independent of any other connection
+    in this process (the dashboard's locked-down Reader may have the same file open during an upload)."""
+    return attach_read_only(db)
 
 
 def check_readable(db: Path) -> None:

@@ -18,56 +18,11 @@ import numpy as np
 import pandas as pd
 
 from base.i18n import t
-from kpi import fmt
-from kpi.metrics import SCORE_CAP
+from kpi import fmt, theme
+from kpi.metrics import INDEX_AMBER, INDEX_GREEN, SCORE_CAP, index_status
+from kpi.theme import MAX_GROUPS, MUTED, OKABE_ITO, OTHER_COLOUR, STATUS_COLOURS, TEXT
 
-# Okabe-Ito: distinguishable with the common colour-vision deficiencies. Yellow sits last (weak on white).
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#000000", "#F0E442"]
-OTHER_COLOUR = "#8C8C8C"
-MAX_GROUPS = 7  # more stacked colours than this cannot be told apart; the rest becomes "other"
-
-# Service index bands (CityScore style): green >= 1.0 (on target), amber >= 0.9, red below.
-INDEX_GREEN = 1.0
-INDEX_AMBER = 0.9
-STATUS_COLOURS = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00"}
-TEXT = "#1A1F2B"
-MUTED = "#4A5565"   # 7.4:1 on white: axis labels stay readable (WCAG AA needs 4.5:1)
-
-# d3 format locales so Vega draws axis numbers and month names like kpi.fmt does (id: 1.234,5 and "Okt").
-LOCALES: dict[str, dict[str, Any]] = {
-    "id": {
-        "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["Rp", ""]},
-        "time": {
-            "dateTime": "%A, %e %B %Y %X", "date": "%d/%m/%Y", "time": "%H.%M.%S", "periods": ["AM", "PM"],
-            "days": ["Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"],
-            "shortDays": ["Min", "Sen", "Sel", "Rab", "Kam", "Jum", "Sab"],
-            "months": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-                       "Oktober", "November", "Desember"],
-            "shortMonths": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
-        },
-    },
-    "en": {
-        "number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["Rp", ""]},
-        "time": {
-            "dateTime": "%A, %e %B %Y %X", "date": "%d/%m/%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
-            "days": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
-            "shortDays": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
-            "months": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-                       "October", "November", "December"],
-            "shortMonths": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-        },
-    },
-}
 DATE_FORMAT = {"day": "%e %b %Y", "week": "%e %b %Y", "month": "%b %Y"}
-
-
-def index_status(value: float | None) -> str | None:
-    """'green' (>= 1.0, on target), 'amber' (>= 0.9) or 'red'; None when there is nothing to score."""
-    if value is None or pd.isna(value):
-        return None
-    if value >= INDEX_GREEN:
-        return "green"
-    return "amber" if value >= INDEX_AMBER else "red"
 
 
 def unit_label(unit: str, lang: str) -> str:
@@ -87,14 +42,7 @@ def _finish(chart: alt.TopLevelMixin, lang: str, height: int = 320) -> alt.TopLe
     # The builder owns `chart`, so its height and config are set in place: properties() and configure() would each
     # deep-copy the whole chart (and validate) to give back a new one.
     chart.height = height
-    chart.config = {
-        "locale": LOCALES.get(lang, LOCALES["id"]), "font": "Source Sans Pro, sans-serif",
-        "axis": {"labelColor": MUTED, "titleColor": TEXT, "labelFontSize": 12, "titleFontSize": 13,
-                 "gridColor": "#E3E7EC"},
-        "legend": {"labelColor": TEXT, "titleColor": TEXT, "labelFontSize": 12, "titleFontSize": 13,
-                   "orient": "bottom", "labelLimit": 260},
-        "view": {"stroke": None},
-    }
+    chart.config = theme.dashboard(lang)
     return chart
 
 
@@ -435,7 +383,7 @@ def _tourism_value_rows(df: pd.DataFrame, unit: str, lang: str) -> tuple[pd.Data
     long = df.melt(id_vars="period", value_vars=["value", "value_base"], var_name="measure", value_name="amount")
     long["series"] = long["measure"].map(lambda m: t(f"chart.tourism.{m}", lang))
     long["label"] = _period_label(long, "month", lang)
-    long["value_fmt"] = long["amount"].map(lambda v: fmt.number(v, lang, 1 if unit == "persen" else 0))
+    long["value_fmt"] = long["amount"].map(lambda v: fmt.number(v, lang, fmt.unit_digits(unit)))
     return long.dropna(subset=["amount"]), (unit, lang)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from base.database import ALIAS, attach_read_only
 from base.settings import db_path
 
 # The app can read its own database and nothing else: no file access, no extensions, settings frozen.
@@ -28,21 +29,9 @@ _AFTER_ATTACH = ("enable_external_access", "lock_configuration")
 
 
 def _open_locked(path: Path) -> duckdb.DuckDBPyConnection:
-    """A private in-memory instance with the file attached read-only, then locked down.
-
-    Not duckdb.connect(path): within one process that returns the instance already open on the same path, which
-    still holds the file a load has since replaced, so the app would never see a new load until restarted.
-    """
-    con = duckdb.connect(":memory:", config={k: v for k, v in READ_CONFIG.items() if k not in _AFTER_ATTACH})
-    try:
-        con.execute("ATTACH ? AS pantau (READ_ONLY)", [str(path)])
-        con.execute("USE pantau")
-        for key in _AFTER_ATTACH:
-            con.execute(f"SET {key} = {str(READ_CONFIG[key]).lower()}")
-    except BaseException:
-        con.close()
-        raise
-    return con
+    """A private read-only instance of the file, then locked down (base.database.attach_read_only)."""
+    return attach_read_only(path, {k: v for k, v in READ_CONFIG.items() if k not in _AFTER_ATTACH},
+                            {k: READ_CONFIG[k] for k in _AFTER_ATTACH})
 
 
 class DataUnavailable(RuntimeError):
@@ -85,7 +74,7 @@ class Reader:
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cur = self._connection().cursor()
-        cur.execute("USE pantau")  # the default catalog is per connection; a cursor starts at the in-memory one
+        cur.execute(f"USE {ALIAS}")  # the default catalog is per connection; a cursor starts at the in-memory one
         return cur
 
     def df(self, sql: str, params: dict[str, Any] | list[Any] | None = None) -> pd.DataFrame:

@@ -44,6 +44,24 @@ class Filters:
         }
 
 
+PRESETS = ("last30", "month", "quarter", "ytd", "lastyear", "all", "custom")
+
+
+def preset_range(preset: str, first: date, latest: date) -> tuple[date, date]:
+    """Date range of a period preset, anchored to the latest data date (not the wall clock: data may lag)."""
+    if preset == "month":
+        return latest.replace(day=1), latest
+    if preset == "quarter":
+        return date(latest.year, 3 * ((latest.month - 1) // 3) + 1, 1), latest
+    if preset == "ytd":
+        return date(latest.year, 1, 1), latest
+    if preset == "lastyear":
+        return date(latest.year - 1, 1, 1), date(latest.year - 1, 12, 31)
+    if preset == "all":
+        return first, latest
+    return latest - timedelta(days=29), latest
+
+
 def where(date_column: str | None = None) -> str:
     """WHERE clause on the dimension columns (and optionally a DATE column) using Filters.params().
 

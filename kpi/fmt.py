@@ -67,6 +67,27 @@ def month(value: date | datetime, lang: str) -> str:
     return format_date(value, format="LLLL y", locale=_loc(lang))
 
 
+def unit_digits(unit: str) -> int:
+    """Decimals a value in `unit` is shown with: a percentage (tourism's `persen`) one, a count none."""
+    return 1 if unit == "persen" else 0
+
+
+def delta(change: float, lang: str, kind: str, minus: str = "−") -> str:
+    """A change against an earlier period, signed: `count` (+1.234), `hours` (+0,8 jam), `points` (a rate's change in
+    percentage points: +1,3 poin) or `relative` (a share of the earlier value: +4,2%). `minus` is the sign of a fall:
+    a typographic minus on screens, '-' where a widget reads the sign (st.metric)."""
+    size = abs(change)
+    if kind == "points":
+        text = number(size * 100, lang, 1) + " " + t("fmt.points", lang)
+    elif kind == "relative":
+        text = percent(size, lang, 1)
+    elif kind == "hours":
+        text = hours(size, lang)
+    else:
+        text = number(size, lang)
+    return ("+" if change >= 0 else minus) + text
+
+
 def standard(value: float, unit: str, lang: str) -> str:
     """A service standard in its own unit: '5 hari kerja' / '5 working days', '24 jam' / '24 hours'."""
     n = number(value, lang, 0 if float(value).is_integer() else 1)

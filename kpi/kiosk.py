@@ -199,13 +199,11 @@ def trend(current: float | None, previous: float | None, lang: str, *, higher_is
         return None
     if kind == "points":
         delta = current - previous
-        unit = " poin" if lang == "id" else " pt"
-        text = ("+" if delta >= 0 else "−") + fmt.number(abs(delta) * 100, lang, 1) + unit
     else:
         if previous == 0:
             return None
         delta = (current - previous) / abs(previous)
-        text = ("+" if delta >= 0 else "−") + fmt.percent(abs(delta), lang, 1)
+    text = fmt.delta(delta, lang, kind)
     if abs(delta) < flat_below:
         return Trend("▶", "flat", text)
     up = delta > 0

@@ -14,31 +14,20 @@ import pydeck as pdk
 from base.i18n import t
 from base.settings import city_settings
 from kpi.kiosk_data import BigNumber
+from kpi.metrics import SCORE_CAP, index_status
+from kpi.theme import kiosk as kiosk_theme
+from kpi.theme import kiosk_palette, scaled
 
-# High-contrast palettes (text on background above WCAG AAA 7:1); series colours after Okabe-Ito (colour-blind safe).
-PALETTES: dict[str, dict[str, str]] = {
-    "dark": {"bg": "#0b1220", "panel": "#152036", "fg": "#ffffff", "muted": "#c9d3e3", "grid": "#33425e",
-             "a": "#56b4e9", "b": "#e69f00", "c": "#f0e442", "good": "#3ddc97", "bad": "#ff7a7a",
-             "amber": "#ffc857", "none": "#6b7a90", "warn_bg": "#ffc857", "warn_fg": "#111111"},
-    "light": {"bg": "#ffffff", "panel": "#eef2f7", "fg": "#0b1220", "muted": "#2f3b4f", "grid": "#c3ccd9",
-              "a": "#0063a6", "b": "#a35200", "c": "#6a3d9a", "good": "#05703f", "bad": "#b3001b",
-              "amber": "#8a5a00", "none": "#8a94a6", "warn_bg": "#b3001b", "warn_fg": "#ffffff"},
-}
-# Chart text and strokes grow with the chart's own width (a Vega expression), so a 3840-wide screen gets twice the
-# 1920-wide sizes: 22 px axis labels on a 1830 px wide chart.
-def _scaled(px: float) -> dict[str, str]:
-    return {"expr": f"max({px}, {px} * width / 1830)"}
+# index_status -> the band a kiosk bar is drawn in
+BANDS = {"green": "good", "amber": "mid", "red": "bad"}
 
-
-AXIS_FONT = _scaled(22)
-TITLE_FONT = _scaled(24)
 # The kiosk map is a flat view at the city's default zoom; circles up to 1.3 km in radius mostly stay apart.
 MAP_ZOOM_BOOST = 0.0
 MAP_MAX_RADIUS_M = 1300.0
 
 
-def palette(theme: str) -> dict[str, str]:
-    return PALETTES.get(theme, PALETTES["dark"])
+def palette(variant: str) -> dict[str, str]:
+    return kiosk_palette(variant)
 
 
 def _tone_colour(tone: str, p: dict[str, str]) -> str:
@@ -73,41 +62,12 @@ def header_html(title: str, view_title: str, subtitle: str, clock: str, as_of: s
             f'<div class="k-asof" data-offline="{escape(offline)}">{escape(as_of)}</div></div></div>{warn}')
 
 
-# Vega's own number and date locale, so axes read "1.234" and "Okt" on an Indonesian screen.
-VEGA_LOCALES = {
-    "id": {"number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["Rp", ""]},
-           "time": {"dateTime": "%A, %e %B %Y pukul %X", "date": "%d/%m/%Y", "time": "%H.%M.%S",
-                    "periods": ["", ""],
-                    "days": ["Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"],
-                    "shortDays": ["Min", "Sen", "Sel", "Rab", "Kam", "Jum", "Sab"],
-                    "months": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-                               "September", "Oktober", "November", "Desember"],
-                    "shortMonths": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov",
-                                    "Des"]}},
-    "en": {"number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["", ""]},
-           "time": {"dateTime": "%a %e %b %Y %X", "date": "%d/%m/%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
-                    "days": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
-                    "shortDays": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
-                    "months": ["January", "February", "March", "April", "May", "June", "July", "August",
-                               "September", "October", "November", "December"],
-                    "shortMonths": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-                                    "Dec"]}},
-}
-
-
-def _config(chart: alt.Chart | alt.LayerChart, theme: str, lang: str) -> alt.Chart | alt.LayerChart:
-    p = palette(theme)
-    # configure() replaces the whole config, so it comes first and the configure_* refinements after it.
-    return (chart.properties(width="container", height="container", background="transparent",
-                             padding={"left": 8, "right": 24, "top": 8, "bottom": 8})
-            .configure(locale=VEGA_LOCALES.get(lang, VEGA_LOCALES["id"]), font="sans-serif")
-            .configure_axis(labelFontSize=AXIS_FONT, titleFontSize=TITLE_FONT, labelColor=p["fg"],
-                            titleColor=p["muted"], gridColor=p["grid"], domainColor=p["grid"], tickColor=p["grid"],
-                            labelLimit=420, titleFontWeight="normal")
-            .configure_legend(labelFontSize=AXIS_FONT, titleFontSize=TITLE_FONT, labelColor=p["fg"],
-                              titleColor=p["muted"], orient="top", symbolSize=_scaled(400), symbolStrokeWidth=6,
-                              labelLimit=600)
-            .configure_view(strokeWidth=0))
+def _config(chart: alt.Chart | alt.LayerChart, variant: str, lang: str) -> alt.Chart | alt.LayerChart:
+    """Full-container size and the kiosk variant of the one theme (kpi.theme)."""
+    out = chart.properties(width="container", height="container", background="transparent",
+                           padding={"left": 8, "right": 24, "top": 8, "bottom": 8})
+    out.config = kiosk_theme(lang, variant)
+    return out
 
 
 def requests_chart(frame: pd.DataFrame, lang: str, theme: str) -> alt.LayerChart:
@@ -116,7 +76,7 @@ def requests_chart(frame: pd.DataFrame, lang: str, theme: str) -> alt.LayerChart
     received, completed = t("kiosk.chart.received", lang), t("kiosk.chart.completed", lang)
     long = (frame.rename(columns={"received": received, "completed": completed})
             .melt(id_vars="day", value_vars=[received, completed], var_name="series", value_name="requests"))
-    line = alt.Chart(long).mark_line(strokeWidth=_scaled(5)).encode(
+    line = alt.Chart(long).mark_line(strokeWidth=scaled(5)).encode(
         x=alt.X("day:T", title=t("kiosk.chart.day", lang),
                 axis=alt.Axis(format="%d %b", labelAngle=0, tickCount=8)),
         y=alt.Y("requests:Q", title=t("kiosk.chart.requests", lang)),
@@ -129,11 +89,10 @@ def requests_chart(frame: pd.DataFrame, lang: str, theme: str) -> alt.LayerChart
 def scores_chart(frame: pd.DataFrame, lang: str, theme: str) -> alt.LayerChart:
     """Service score per service (on-time rate ÷ target, capped at 1.25), green / amber / red, target line at 1."""
     p = palette(theme)
-    data = frame.assign(band=pd.cut(frame["score"], [-1, 0.9, 1.0, 10], right=False, labels=["bad", "mid", "good"])
-                        .astype(str))
+    data = frame.assign(band=frame["score"].map(lambda v: BANDS[index_status(v) or "red"]))
     bars = alt.Chart(data).mark_bar(cornerRadiusEnd=4).encode(
         y=alt.Y("service:N", title=None, sort="-x"),
-        x=alt.X("score:Q", title=t("kiosk.chart.score", lang), scale=alt.Scale(domain=[0, 1.25], nice=False)),
+        x=alt.X("score:Q", title=t("kiosk.chart.score", lang), scale=alt.Scale(domain=[0, SCORE_CAP], nice=False)),
         color=alt.Color("band:N", legend=None,
                         scale=alt.Scale(domain=["good", "mid", "bad"], range=[p["good"], p["amber"], p["bad"]])),
     )
@@ -146,7 +105,7 @@ def recovery_chart(frame: pd.DataFrame, lang: str, theme: str) -> alt.LayerChart
     """Recovery index per indicator by month against a baseline at 100 (= the same month of 2019)."""
     p = palette(theme)
     labels = list(dict.fromkeys(frame["label"]))
-    lines = alt.Chart(frame).mark_line(strokeWidth=_scaled(5), point=alt.OverlayMarkDef(size=_scaled(80))).encode(
+    lines = alt.Chart(frame).mark_line(strokeWidth=scaled(5), point=alt.OverlayMarkDef(size=scaled(80))).encode(
         x=alt.X("period:T", title=t("kiosk.chart.month", lang), axis=alt.Axis(format="%b %Y", labelAngle=0,
                                                                              tickCount=6)),
         y=alt.Y("recovery:Q", title=t("kiosk.chart.recovery", lang)),
@@ -171,7 +130,7 @@ def kecamatan_deck(frame: pd.DataFrame, theme: str, lat: float, lon: float, zoom
     def colour(index: float | None) -> list[int]:
         if index is None or index != index:
             return _rgb(p["none"])
-        return _rgb(p["good"] if index >= 1.0 else p["amber"] if index >= 0.9 else p["bad"])
+        return _rgb(p[{"green": "good", "amber": "amber", "red": "bad"}[index_status(index) or "red"]])
 
     value = frame["received_per_1000"].fillna(0.0)
     # Area proportional to the value; the largest circle has a 1.3 km radius, a suppressed one is a small grey dot.

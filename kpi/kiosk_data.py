@@ -37,12 +37,6 @@ class View:
     frame: pd.DataFrame = field(compare=False)
 
 
-def latest_day(r: Reader) -> date | None:
-    """The newest local calendar day with any request submitted or completed."""
-    row = r.one("SELECT max(day) FROM mart_requests_daily")
-    return row[0] if row and row[0] is not None else None
-
-
 def period(latest: date) -> Filters:
     """The last 30 days up to the newest data (previous(): the 30 days before)."""
     return Filters(latest - timedelta(days=PERIOD_DAYS - 1), latest)
@@ -143,8 +137,8 @@ def kecamatan_map(r: Reader, f: Filters, lang: str, min_count: int) -> View:
     small = frame["received"] < min_count
     frame.loc[small, ["received", "received_per_1000", "index"]] = None
     frame = frame[["kecamatan_code", "name", "lat", "lon", "received", "received_per_1000", "index"]]
-    on_target = int((frame["index"] >= 1.0).sum())
-    below = int((frame["index"] < metrics.DEFAULT_TARGET).sum())
+    on_target = int((frame["index"] >= metrics.INDEX_GREEN).sum())
+    below = int((frame["index"] < metrics.INDEX_AMBER).sum())
     summary = metrics.summary(r, f)
     numbers = (
         BigNumber(t("kiosk.kecamatan_on_target", lang), t("kiosk.of_n", lang, n=fmt.number(on_target, lang),
@@ -182,7 +176,7 @@ def view(r: Reader, name: str, lang: str, min_count: int) -> View | None:
     """The named view for the last 30 days up to the newest data; None when there are no requests yet."""
     if name == "tourism":
         return tourism(r, lang)
-    latest = latest_day(r)
+    _, latest = queries.data_bounds(r)
     if latest is None:
         return None
     f = period(latest)

@@ -28,6 +28,18 @@ from kpi.filters import Filters, where
 
 SCORE_CAP = 1.25
 DEFAULT_TARGET = 0.9
+# Service index bands (CityScore style): green >= 1.0 (on target), amber >= 0.9, red below; scores stop at SCORE_CAP.
+INDEX_GREEN = 1.0
+INDEX_AMBER = 0.9
+
+
+def index_status(value: float | None) -> str | None:
+    """'green' (>= 1.0, on target), 'amber' (>= 0.9) or 'red'; None when there is nothing to score."""
+    if value is None or pd.isna(value):
+        return None
+    if value >= INDEX_GREEN:
+        return "green"
+    return "amber" if value >= INDEX_AMBER else "red"
 
 # The processing-time KPIs as aggregates over mart_completions (one row per completion, `hours` exact, `on_time` =
 # completed within its deadline), written once: every grouping (city, kecamatan, service, period) selects these.

@@ -25,6 +25,12 @@ def load_history(r: Reader, limit: int = 200) -> pd.DataFrame:
     )
 
 
+def undoable_load(r: Reader) -> int | None:
+    """The latest load still in effect: the one an undo offers (an older one may have later loads built on it)."""
+    row = r.one("SELECT max(load_id) FROM loads WHERE status = 'loaded'")
+    return int(row[0]) if row and row[0] is not None else None
+
+
 # --- Chart series -------------------------------------------------------------------------------------------------
 # Identifiers below come from these whitelists only; widget values pick a key, never text that reaches SQL.
 GRAINS = {"day": "day", "week": "week", "month": "month"}
@@ -34,6 +40,14 @@ SPLITS = {
     "kecamatan": ("kecamatan_code", "dim_kecamatan", "kecamatan_code"),
 }
 AGE_BUCKETS = ("lt_1d", "d1_3", "d3_7", "gt_7d")
+
+
+def grain_for(f: Filters, grains: tuple[str, ...] = tuple(GRAINS)) -> str:
+    """Days for a month or less, weeks up to half a year, months beyond (enough points, not too many); the next
+    coarser one when a chart does not offer that grain."""
+    wanted = "day" if f.days <= 31 else "week" if f.days <= 184 else "month"
+    order = list(GRAINS)
+    return next(g for g in order[order.index(wanted):] if g in grains)
 
 
 def _name_col(lang: str) -> str:

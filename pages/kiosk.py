@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
+from app import reads, widgets
+from app.nav import frame
 from base.i18n import t
-from base.settings import city_settings, db_path
-from kpi import fmt, kiosk, kiosk_charts, kiosk_data
-from kpi.db import DataUnavailable, Reader
+from kpi import fmt, kiosk, kiosk_charts
+from kpi.db import DataUnavailable
+
+frame()  # run alone (a fresh server's first address), this opens the app around it
 
 st.set_page_config(page_title="Pantau", layout="wide", initial_sidebar_state="collapsed")
 settings = kiosk.safe_settings()
 screen = kiosk.parse_screen(st.query_params.to_dict(), settings)
 lang, theme, min_count = screen.lang, screen.theme, settings.min_count
-
-
-@st.cache_resource(max_entries=2)
-def reader(path: str) -> Reader:
-    return Reader(path)
-
-
-# Keyed on the database version, so a new load is read at the next rotation; bounded so weeks of loads cannot pile up.
-@st.cache_data(ttl=6 * 3600, max_entries=48, show_spinner=False)
-def view_data(version: str, name: str, lang: str, min_count: int) -> kiosk_data.View | None:
-    return kiosk_data.view(reader(str(db_path())), name, lang, min_count)
-
-
-@st.cache_data(ttl=6 * 3600, max_entries=4, show_spinner=False)
-def latest_day(version: str) -> date | None:
-    return kiosk_data.latest_day(reader(str(db_path())))
-
 
 st.html(kiosk_charts.kiosk_css(theme))
 st.html(kiosk_charts.watchdog_html(settings.reload_hours, lang, theme), unsafe_allow_javascript=True)
@@ -42,9 +26,10 @@ st.session_state["kiosk_full_run"] = kiosk.now()
 def rotation() -> None:
     ts = kiosk.now()
     index, name = kiosk.current_view(screen, ts)
-    try:
-        version = reader(str(db_path())).version()
-        view, latest = view_data(version, name, lang, min_count), latest_day(version)
+    try:  # the cached reads follow the database version: a new load shows at the next rotation
+        view = reads.kiosk_view(name, lang, min_count)
+        _, latest, has_data = reads.latest_day()
+        latest = latest if has_data else None
     except DataUnavailable:
         view, latest = None, None
     as_of = t("kiosk.data_as_of", lang, day=fmt.day(latest, lang)) if latest else ""
@@ -60,9 +45,9 @@ def rotation() -> None:
     st.html(kiosk_charts.big_numbers_html(view.numbers, theme))
     with st.container(key="kiosk_chart"):
         if name == "map":
-            city = city_settings()
-            st.pydeck_chart(kiosk_charts.kecamatan_deck(view.frame, theme, city.map_lat, city.map_lon,
-                                                        city.map_zoom), height="stretch")
+            v = widgets.map_view()
+            st.pydeck_chart(kiosk_charts.kecamatan_deck(view.frame, theme, v["latitude"], v["longitude"], v["zoom"]),
+                            height="stretch")
         else:
             builder = {"overview": kiosk_charts.requests_chart, "services": kiosk_charts.scores_chart,
                        "tourism": kiosk_charts.recovery_chart}[name]

@@ -6,25 +6,28 @@ import os
 
 import streamlit as st
 
+from app import reads, urlstate, widgets
+from app.nav import frame
 from base.i18n import t
-from kpi import maps, queries, ui
+from kpi import maps, queries
+
+frame()  # run alone (a fresh server's first address), this opens the app around it
 
 PAGE = "map"
-lang = ui.lang()
-_, f = ui.current_filters(PAGE)
-ui.page_header(PAGE, lang, f)
+lang = urlstate.lang()
+_, f = urlstate.current_filters(PAGE)
+widgets.page_header(PAGE, lang, f)
 
-metric = ui.choice(PAGE, "metric", list(maps.MAP_METRICS), lambda m: t(f"map.metric.{m}", lang),
+metric = urlstate.choice(PAGE, "metric", list(maps.MAP_METRICS), lambda m: t(f"map.metric.{m}", lang),
                    t("map.metric_label", lang))
-frame = ui.read(queries.kecamatan_map_frame, f)
-density = ui.read(queries.request_density, f)
-path = ui.boundaries_path()
-shapes = ui.boundaries(path, os.path.getmtime(path)) if path else None
+frame = reads.read(queries.kecamatan_map_frame, f)
+density = reads.read(queries.request_density, f)
+shapes = reads.boundaries()
 
-spec = maps.kecamatan_deck(frame, metric, lang, ui.map_view(), density=density, boundaries=shapes,
+spec = maps.kecamatan_deck(frame, metric, lang, widgets.map_view(), density=density, boundaries=shapes,
                            map_style=os.environ.get("PANTAU_MAP_STYLE") or None)
-ui.deck(spec, lang)
-st.html(ui.legend_html(maps.legend(frame, metric, lang), t(f"map.metric.{metric}", lang)))
+widgets.deck(spec, lang)
+st.html(widgets.legend_html(maps.legend(frame, metric, lang), t(f"map.metric.{metric}", lang)))
 st.caption(t("map.explain_polygons" if shapes else "map.explain_circles", lang))
 if shapes is not None and len(maps.match_boundaries(shapes, frame)) < len(frame):
     st.warning(t("map.unmatched", lang))
@@ -32,5 +35,5 @@ if shapes is not None and len(maps.match_boundaries(shapes, frame)) < len(frame)
 table = frame[["kecamatan_code", "name", "population", "received", "received_per_1000", "median_hours",
                "on_time_rate", "open_at_end", "overdue_at_end"]]
 with st.expander(t("map.table_title", lang)):
-    st.dataframe(table, hide_index=True, width="stretch", column_config=ui.map_columns(lang))
-ui.downloads(table, "kecamatan", PAGE, lang)
+    st.dataframe(table, hide_index=True, width="stretch", column_config=widgets.map_columns(lang))
+widgets.downloads(table, "kecamatan", PAGE, lang)

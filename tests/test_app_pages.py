@@ -11,12 +11,15 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi import fmt, metrics, queries, ui
+from app import pagefmt, registry
+from base.i18n import t
+from kpi import fmt, metrics, queries
 from kpi.db import Reader
 from kpi.filters import Filters
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["overview", "throughput", "processing", "map", "tourism", "data"]
+# The dashboard pages of the registry (upload and kiosk have tests of their own), and the Vega charts each draws.
+PAGES = [s.key for s in registry.PAGES if s.key not in ("upload", "kiosk")]
 CHARTS = {"overview": 1, "throughput": 4, "processing": 4, "map": 0, "tourism": 2, "data": 0}
 # Words that belong to one language only: none may appear in the other language's view.
 ID_ONLY = ["Ringkasan", "Saring", "Periode", "Atur ulang", "Unduh", "Semua layanan", "Perubahan terbesar",
@@ -113,12 +116,12 @@ def test_overview_figures_equal_the_kpi_layer(app_env: Path, lang: str) -> None:
     f = Filters(date(2023, 1, 1), date(2026, 10, 31))
     now, before = metrics.summary(Reader(app_env), f), metrics.summary(Reader(app_env), f.previous())
     shown = {m.label: (m.value, m.delta) for m in at.metric}
-    for key, _ in ui.HEADLINE:
-        label = ui.t(f"overview.kpi.{key}", lang)
-        assert shown[label] == (ui.headline_value(key, now[key], lang),
-                                ui.headline_delta(key, now[key], before[key], lang) or "")
+    for key, _, kind in pagefmt.HEADLINE:
+        label = t(f"overview.kpi.{key}", lang)
+        assert shown[label] == (pagefmt.headline_value(key, now[key], lang),
+                                pagefmt.headline_delta(kind, now[key], before[key], lang) or "")
     index = metrics.service_index(Reader(app_env), f)
-    assert shown[ui.t("overview.index_city", lang)][0] == fmt.number(index["city"], lang, 2)
+    assert shown[t("overview.index_city", lang)][0] == fmt.number(index["city"], lang, 2)
     movers = "\n".join(str(e.value) for e in at.markdown)
     assert (" di " if lang == "id" else " in ") in movers and "median" in movers
 
@@ -131,11 +134,11 @@ def test_overview_without_movers_says_how_to_get_some(app_env: Path, lang: str) 
     assert queries.biggest_movers(Reader(app_env), Filters(date(2026, 10, 31), date(2026, 10, 31)), lang).empty
     at = run_page("overview", lang=lang, period="custom", **day)
     infos = [str(e.value) for e in at.info]
-    want = ui.t("overview.movers_none", lang, n=fmt.number(queries.MOVERS_MIN_COMPLETED, lang))
+    want = t("overview.movers_none", lang, n=fmt.number(queries.MOVERS_MIN_COMPLETED, lang))
     assert want in infos
     assert ("periode yang lebih panjang" if lang == "id" else "longer period") in want
     headings = "\n".join(str(e.value) for e in at.markdown)
-    assert ui.t("overview.movers_down", lang) not in headings
+    assert t("overview.movers_down", lang) not in headings
 
 
 def test_filters_in_the_url_are_applied(app_env: Path) -> None:
@@ -186,7 +189,7 @@ def test_map_holds_all_21_kecamatan(app_env: Path, metric: str) -> None:
     layer = next(layer for layer in deck["layers"] if layer["id"] == "kecamatan")
     features = layer["data"]["features"]
     assert layer["@@type"] == "GeoJsonLayer" and len(features) == 21
-    assert {f["properties"]["metric_label"] for f in features} == {ui.t(f"map.metric.{metric}", "en")}
+    assert {f["properties"]["metric_label"] for f in features} == {t(f"map.metric.{metric}", "en")}
     assert "cartocdn" not in json.dumps(deck)
     tooltip = json.loads(run_page("map").get("deck_gl_json_chart")[0].proto.tooltip)
     assert "{name}" in tooltip["html"] and "{value_fmt}" in tooltip["html"]
@@ -241,7 +244,7 @@ def test_unreadable_database_gives_a_friendly_message(tmp_path: Path, monkeypatc
     monkeypatch.setenv("PANTAU_DB", str(bad))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
     assert not at.exception
-    assert [e.value for e in at.error] == [ui.t("app.unavailable", "id")]
+    assert [e.value for e in at.error] == [t("app.unavailable", "id")]
 
 
 def test_the_grain_follows_the_period_until_the_reader_picks_one(app_env: Path) -> None:
@@ -278,7 +281,7 @@ def test_marts_of_an_older_release_are_rebuilt_on_start(sample_db: Path, tmp_pat
     first = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90).run()
     assert not first.exception, [e.value for e in first.exception]
     statuses = [e.label for e in first.main.children.values() if type(e).__name__ == "Status"]
-    assert statuses == [ui.t("app.updated", "id")]
+    assert statuses == [t("app.updated", "id")]
     at = run_page("throughput")  # the backlog age reads mart_completions.submitted_at
     assert at.get("vega_lite_chart")
     con = open_read_only(db)

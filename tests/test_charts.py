@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpi import charts, maps, queries
+from kpi import charts, maps, metrics, queries
 from kpi.db import Reader
 from kpi.filters import Filters
 
@@ -46,7 +46,7 @@ def test_indonesian_charts_use_indonesian_number_and_month_locale() -> None:
 @pytest.mark.parametrize(("value", "status"), [(1.25, "green"), (1.0, "green"), (0.95, "amber"), (0.9, "amber"),
                                                (0.89, "red"), (None, None)])
 def test_index_status_thresholds(value: float | None, status: str | None) -> None:
-    assert charts.index_status(value) == status
+    assert metrics.index_status(value) == status
 
 
 def test_index_chart_colours_by_status_and_draws_both_thresholds() -> None:

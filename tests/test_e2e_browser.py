@@ -14,6 +14,7 @@ from urllib.request import urlopen
 
 import pytest
 
+from app import registry
 from base.i18n import t
 from tests.conftest import browser_required
 
@@ -25,15 +26,17 @@ README_SHOT = ROOT / "docs" / "img" / "overview.png"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
-# page key -> (URL path, Vega charts drawn, other things that must be drawn)
-PAGES = {
-    "overview": ("", 1, None),
-    "throughput": ("layanan", 4, None),
-    "processing": ("waktu-proses", 4, None),
-    "map": ("peta", 0, '[data-testid="stDeckGlJsonChart"] canvas'),
-    "tourism": ("pariwisata", 2, None),
-    "data": ("tentang-data", 0, '[data-testid="stDataFrame"]'),
+# page key -> (Vega charts drawn, other things that must be drawn); the address comes from the registry
+DRAWN = {
+    "overview": (1, None),
+    "throughput": (4, None),
+    "processing": (4, None),
+    "map": (0, '[data-testid="stDeckGlJsonChart"] canvas'),
+    "tourism": (2, None),
+    "data": (0, '[data-testid="stDataFrame"]'),
 }
+PAGES = {s.key: ("" if s.key == registry.DEFAULT else s.url_path, *DRAWN[s.key]) for s in registry.PAGES
+         if s.key in DRAWN}
 VEGA = ".vega-embed canvas, .vega-embed svg"
 TIMEOUT = 120_000  # ms; the map's WebGL runs in software here and the machine is shared
 
@@ -135,3 +138,43 @@ def test_every_page_draws_without_exception(server: str, page: object, lang: str
         if key == "overview" and lang == "id" and os.environ.get("PANTAU_README_SCREENSHOT") == "1":
             shutil.copyfile(shot, README_SHOT)
     assert not page.foreign, f"requests left the server (the dashboard must work offline): {page.foreign[:3]}"
+
+
+def _fresh_server(db: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+                             "--server.port", str(port)], cwd=ROOT, env={**os.environ, "PANTAU_DB": str(db)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            if urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
+                return proc, base
+        except OSError:
+            time.sleep(0.25)
+    proc.terminate()
+    pytest.fail("streamlit did not start")
+
+
+def test_every_registry_address_typed_first_on_a_fresh_server_opens_the_app(sample_db: Path, page: object) -> None:
+    """Each address of the page registry (its own and its file's name), as the very first request of a new server:
+    the app frame is drawn around the right page, and no "Page not found" dialog appears."""
+    browser = page.context.browser  # the module's browser: one Playwright per thread
+    for spec in registry.PAGES:
+        for address in sorted(registry.addresses(spec)):
+            proc, base = _fresh_server(sample_db)
+            try:
+                tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+                tab.goto(f"{base}/{address}")
+                if spec.key == "kiosk":
+                    tab.wait_for_selector(".k-header", timeout=TIMEOUT)
+                else:
+                    tab.wait_for_selector(f'.pantau-band h1:text-is("{t(f"{spec.key}.title", "id")}")',
+                                          timeout=TIMEOUT)
+                    assert tab.locator(".pantau-brand").count() == 1, address  # the frame: sidebar and brand
+                tab.wait_for_timeout(1500)
+                assert tab.locator('[role="dialog"]').filter(has_text="Page not found").count() == 0, address
+                tab.close()
+            finally:
+                proc.terminate()
+                proc.wait(timeout=20)

@@ -16,9 +16,9 @@ from urllib.request import urlopen
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app.registry import PAGES
 from etl.build import build
 from etl.ingest import load_file
-from kpi.ui import PAGES
 from tests.conftest import browser_required
 from tests.reliability_helpers import ROOT, sha256
 

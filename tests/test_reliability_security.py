@@ -7,6 +7,7 @@ import csv
 import inspect
 import io
 import subprocess
+import sys
 import tomllib
 import zipfile
 from datetime import date
@@ -200,7 +201,7 @@ def test_streamlit_reads_the_same_values() -> None:
             "print(config.get_option('client.showErrorDetails'), config.get_option('client.toolbarMode'), "
             "config.get_option('server.enableXsrfProtection'), config.get_option('server.maxUploadSize'), "
             "config.get_option('runner.magicEnabled'))")
-    out = subprocess.run(["python3", "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["none", "viewer", "True", "50", "False"]
 

@@ -12,13 +12,27 @@ from base.i18n import t
 from etl.ingest.auth import hash_password, verify_password
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "pages" / "upload.py")
+APP = str(ROOT / "dashboard.py")
+
+
+def _upload_page(**secrets: dict) -> AppTest:
+    """The upload page inside the app: a first run registers the pages, then the page is the one run."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in secrets.items():
+        at.secrets[key] = value
+    return at
+
+
+def _open(at: AppTest) -> AppTest:
+    at.run()
+    at.switch_page("pages/upload.py")
+    return at.run()
 
 
 def test_without_sign_in_configured_the_page_explains_and_takes_no_file(app_env: Path) -> None:
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = _upload_page()
     at.query_params["lang"] = "en"
-    at.run()
+    _open(at)
     assert not at.exception
     assert any("hash-password" in w.value for w in at.warning)
     assert not at.get("file_uploader")
@@ -26,9 +40,7 @@ def test_without_sign_in_configured_the_page_explains_and_takes_no_file(app_env:
 
 
 def test_password_gate(app_env: Path) -> None:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.secrets["upload"] = {"password_hash": hash_password("kata-sandi-uji-123")}
-    at.run()
+    at = _open(_upload_page(upload={"password_hash": hash_password("kata-sandi-uji-123")}))
     assert not at.exception
     at.text_input(key="upload_password").input("salah")  # inside a form: the value goes with the submit
     at.button[0].click().run()

@@ -14,14 +14,16 @@ from typing import Any
 import duckdb
 
 from base.clock import now_local
-from base.i18n import catalog, fill_city, t
+from base.database import attach_read_only
 from base.settings import city_settings
 from etl.audit import next_load_id, record_load
-from etl.ingest import requests, tourism
-from etl.ingest.mapping import SAMPLE_ROWS, Mapping, guess_mapping, norm_header, personal_columns
-from etl.ingest.read import byte_to_line, parse_macros, read_raw, record_lines
-from etl.ingest.result import MAX_REPORTED_ERRORS, LoadResult, Problem
-from etl.ingest.sniff import DELIMITER_NAMES, FileRejected, Sniffed, sniff
+from etl.ingest import service_requests, tourism
+from etl.ingest.dataset import Dataset
+from etl.ingest.mapping import SAMPLE_ROWS, describe, prepare
+from etl.ingest.read import parse_macros, read_raw
+from etl.ingest.result import MAX_REPORTED_ERRORS, FileRejected, LoadResult, Problem
+from etl.ingest.sniff import DELIMITER_NAMES, Sniffed, sniff
+from etl.ingest.validate import byte_to_line, collect, line_map, messages, write_rejects
 from etl.reference import refresh_calendar
 from etl.store import (
     StoreBusy,
@@ -32,7 +34,7 @@ from etl.store import (
     write_transaction,
 )
 
-DATASETS = {"service_requests": requests, "tourism": tourism}
+DATASETS: dict[str, Dataset] = {"service_requests": service_requests, "tourism": tourism}
 LOAD_MEMORY = os.environ.get("PANTAU_LOAD_MEMORY", "1GB")
 CLOCK_SKEW = timedelta(minutes=10)  # a device clock a few minutes ahead is not a "future" timestamp
 _NIK = re.compile(r"\d{16}|\d\.\d+[eE]\+15")
@@ -60,11 +62,8 @@ class _Rejected(Exception):
 def _read_only(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory connection whose default catalog is the live database, attached read-only (for --dry-run)."""
     check_readable(db)
-    con = duckdb.connect()
+    con = attach_read_only(db, {"memory_limit": LOAD_MEMORY})
     try:
-        con.execute(f"SET memory_limit = '{LOAD_MEMORY}'")
-        con.execute("ATTACH $path AS live (READ_ONLY)", {"path": str(db)})
-        con.execute("USE live")
         yield con
     finally:
         con.close()
@@ -78,135 +77,7 @@ def _already_loaded(con: duckdb.DuckDBPyConnection, dataset: str, sha: str) -> i
     return int(row[0]) if row else None
 
 
-def _prepare_mapping(con: duckdb.DuckDBPyConnection, s: Sniffed, module: Any,
-                     override: dict[str, str | None] | None) -> tuple[Mapping, list[Problem]]:
-    header = s.header
-    fields = guess_mapping(header, module.FIELDS)
-    if override:
-        by_name = {h: i for i, h in enumerate(header)}
-        for fld, col in override.items():
-            if fld not in module.FIELDS:
-                continue
-            if col is None or col == "":
-                fields.pop(fld, None)
-            elif col in by_name:
-                fields[fld] = by_name[col]
-    keep = {fields["request_id"]} if "request_id" in fields else set()
-    dropped = personal_columns(con, header, keep)
-    fields = {f: i for f, i in fields.items() if i not in dropped}
-    warnings = []
-    used = set(fields.values()) | set(dropped)
-    m = Mapping(fields, dropped)
-    for i, h in enumerate(header):
-        if i not in used and not module.uses_extra_columns(h):
-            m.ignored.append(i)
-            if h.strip() and norm_header(h):
-                warnings.append(Problem("ignored_column", column=h, kind="warning"))
-    return m, warnings
-
-
-def _line_map(con: duckdb.DuckDBPyConnection, s: Sniffed, ragged_lines: set[int], nrows: int) -> None:
-    """TEMP TABLE ing_line_map(rn, line) for every record named in ing_errors."""
-    no_errors = con.execute("SELECT count(*) = 0 FROM ing_errors").fetchone()[0]
-    if no_errors or (not ragged_lines and s.records_are_lines()):
-        con.execute("""CREATE OR REPLACE TEMP TABLE ing_line_map AS
-                       SELECT DISTINCT rn, rn + 2 AS line FROM (SELECT rn FROM ing_errors
-                                                               UNION ALL SELECT other_rn FROM ing_errors)
-                       WHERE rn IS NOT NULL""")
-        return
-    import pandas as pd  # only needed when a file has errors: keeps start-up quick for clean loads
-
-    lines = record_lines(s, ragged_lines)
-    if len(lines) != nrows:  # our scan disagrees with DuckDB's record count: better no line than a wrong one
-        lines = []
-    frame = pd.DataFrame({"rn": range(len(lines)), "line": lines})
-    con.execute("SELECT 1").fetchall()  # register() refuses while an earlier result is still open
-    con.register("ing_line_frame", frame)
-    try:
-        con.execute("CREATE OR REPLACE TEMP TABLE ing_line_map AS SELECT rn::BIGINT AS rn, line::BIGINT AS line "
-                    "FROM ing_line_frame")
-    finally:
-        con.unregister("ing_line_frame")
-
-
-def _messages(con: duckdb.DuckDBPyConnection) -> None:
-    cat = catalog()
-    pairs = [(k.split(".")[-1], fill_city(v["en"])) for k, v in cat.items() if k.startswith("ingest.error.")]
-    con.execute("CREATE OR REPLACE TEMP TABLE ing_msg AS "
-                "SELECT unnest($c)::VARCHAR AS code, unnest($t)::VARCHAR AS template",
-                {"c": [p[0] for p in pairs], "t": [p[1] for p in pairs]})
-
-
-def _ragged_raw(raw: str, s: Sniffed, m: Mapping) -> str:
-    parts = raw.split(s.delimiter)
-    kept = [p for i, p in enumerate(parts) if i not in m.dropped]
-    return _NIK.sub("[NIK]", s.delimiter.join(kept))
-
-
-def _collect(con: duckdb.DuckDBPyConnection, s: Sniffed, m: Mapping, module: Any, ragged: list[dict],
-             ragged_lines: dict[int, int], res: LoadResult, limit: int = MAX_REPORTED_ERRORS) -> int:
-    """Fill res.errors (first N in line order) and return the number of rejected records."""
-    header = s.header
-    rows = con.execute(
-        f"""SELECT l.line, e.field, e.code, ing_clip(e.value), lo.line
-            FROM ing_errors AS e LEFT JOIN ing_line_map AS l ON l.rn = e.rn
-            LEFT JOIN ing_line_map AS lo ON lo.rn = e.other_rn
-            ORDER BY l.line NULLS LAST, e.rn, e.field LIMIT {int(limit)}"""
-    ).fetchall()
-    problems = [
-        Problem(code, line, module.column_label(fld, m, header), {"value": value or "", "other_line": other or "?"})
-        for line, fld, code, value, other in rows
-    ]
-    for r in ragged:
-        problems.append(Problem("ragged_row", ragged_lines.get(r["byte"]), None,
-                                {"detail": r["kind"].lower()}))
-    problems.sort(key=lambda p: (p.line is None, p.line or 0))
-    res.errors = problems[:limit]
-    n_err, n_rows = con.execute("SELECT count(*), count(DISTINCT rn) FROM ing_errors").fetchone()
-    res.error_total = int(n_err) + len(ragged)
-    return int(n_rows) + len(ragged)
-
-
-def _write_rejects(con: duckdb.DuckDBPyConnection, s: Sniffed, m: Mapping, module: Any, load_id: int,
-                   ragged: list[dict], ragged_lines: dict[int, int]) -> None:
-    kept = [f"c{i + 1}" for i in range(len(s.header)) if i not in m.dropped]
-    raw_expr = f"ing_mask(concat_ws($delim, {', '.join(kept)}))" if kept else "NULL"
-    labels = {f: module.column_label(f, m, s.header) for f in module.FIELDS}
-    con.execute("CREATE OR REPLACE TEMP TABLE ing_labels AS "
-                "SELECT unnest($f)::VARCHAR AS field, unnest($l)::VARCHAR AS label",
-                {"f": list(labels), "l": list(labels.values())})
-    con.execute(
-        f"""
-        INSERT INTO rejects
-        SELECT $id, l.line,
-               string_agg(replace(replace(replace(g.template, '{{column}}', coalesce(lb.label, e.field)),
-                                          '{{value}}', coalesce(ing_clip(e.value), '')),
-                                  '{{other_line}}', coalesce(lo.line::VARCHAR, '?')), '; ' ORDER BY e.field),
-               any_value({raw_expr})
-        FROM ing_errors AS e
-        JOIN ing_msg AS g USING (code)
-        LEFT JOIN ing_labels AS lb USING (field)
-        LEFT JOIN ing_line_map AS l ON l.rn = e.rn
-        LEFT JOIN ing_line_map AS lo ON lo.rn = e.other_rn
-        JOIN ing_raw AS r ON r.rowid = e.rn
-        GROUP BY e.rn, l.line
-        """,
-        {"id": load_id, "delim": s.delimiter},
-    )
-    for r in ragged:
-        reason = t("ingest.error.ragged_row", "en", detail=r["kind"].lower())
-        con.execute("INSERT INTO rejects VALUES (?, ?, ?, ?)",
-                    [load_id, ragged_lines.get(r["byte"]), reason, _ragged_raw(r["raw"] or "", s, m)])
-
-
-def _describe_mapping(res: LoadResult, s: Sniffed, m: Mapping, module: Any, warnings: list[Problem]) -> None:
-    res.warnings += warnings
-    res.mapping = {f: (s.header[i] if i is not None else None) for f, i in
-                   ((f, m.fields.get(f)) for f in module.FIELDS)}
-    res.dropped_columns = [{"column": s.header[i], "reason": why} for i, why in sorted(m.dropped.items())]
-
-
-def _fast(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, module: Any, mode: str, load_id: int,
+def _fast(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, module: Dataset, mode: str, load_id: int,
           mapping: dict[str, str | None] | None, options: dict[str, Any]) -> bool:
     """module.fast_write for a clean canonical file; False, with nothing written, when the full path must run.
 
@@ -218,13 +89,13 @@ def _fast(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, module
         return False
     if nrows == 0 or ragged:
         return False
-    m, warnings = _prepare_mapping(con, s, module, mapping)
+    m, warnings = prepare(con, s, module.FIELDS, module.uses_extra_columns, mapping)
     if module.missing_required(con, m, s.header, options):
         return False
     n = module.fast_write(con, s, m, load_id, mode, now=now_local() + CLOCK_SKEW)
     if n is None:
         return False
-    _describe_mapping(res, s, m, module, warnings + module.fast_warnings(m))
+    describe(res, s, m, module.FIELDS, warnings + module.fast_warnings(m))
     res.date_order = module.date_order(con, m.col("submitted_at"))
     res.rows_read = res.rows_loaded = n
     res.rows_rejected = 0
@@ -232,7 +103,7 @@ def _fast(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, module
     return True
 
 
-def _process(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, module: Any, mode: str, partial: bool,
+def _process(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, module: Dataset, mode: str, partial: bool,
              write_load_id: int | None, mapping: dict[str, str | None] | None, options: dict[str, Any]) -> None:
     """Read, map, validate and (when write_load_id is set and the file passes) write. Raises _Rejected."""
     con.execute(f"SET memory_limit = '{LOAD_MEMORY}'")
@@ -240,7 +111,7 @@ def _process(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, mod
     tick = _Ticker(res)
     con.execute(parse_macros())
     fast = options.get("fast_path", os.environ.get("PANTAU_FAST_LOAD", "1") != "0")
-    if write_load_id is not None and fast and hasattr(module, "fast_write"):
+    if write_load_id is not None and fast:
         done = _fast(con, s, res, module=module, mode=mode, load_id=write_load_id, mapping=mapping, options=options)
         tick("fast")
         if done:
@@ -250,8 +121,8 @@ def _process(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, mod
     except FileRejected as exc:
         raise _Rejected([Problem(exc.code, values=dict(exc.values))]) from None
     tick("read")
-    m, warnings = _prepare_mapping(con, s, module, mapping)
-    _describe_mapping(res, s, m, module, warnings)
+    m, warnings = prepare(con, s, module.FIELDS, module.uses_extra_columns, mapping)
+    describe(res, s, m, module.FIELDS, warnings)
     if nrows == 0 and not ragged:
         raise _Rejected([Problem("header_only")])
     missing = module.missing_required(con, m, s.header, options)
@@ -267,8 +138,8 @@ def _process(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, mod
     if res.rows_read == 0:
         raise _Rejected([Problem("header_only")])
     byte_lines = byte_to_line(s.path, [r["byte"] for r in ragged])
-    _line_map(con, s, set(byte_lines.values()), nrows)
-    res.rows_rejected = _collect(con, s, m, module, ragged, byte_lines, res,
+    line_map(con, s, set(byte_lines.values()), nrows)
+    res.rows_rejected = collect(con, s, m, module, ragged, byte_lines, res,
                                  int(options.get("max_errors", MAX_REPORTED_ERRORS)))
     tick("errors")
     if res.rows_rejected and not partial:
@@ -285,8 +156,8 @@ def _process(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, mod
         return
     res.rows_loaded = rows_loaded
     if res.rows_rejected:
-        _messages(con)
-        _write_rejects(con, s, m, module, write_load_id, ragged, byte_lines)
+        messages(con)
+        write_rejects(con, s, m, module, write_load_id, ragged, byte_lines)
     res.status = "loaded"
 
 

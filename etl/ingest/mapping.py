@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
+
+from etl.ingest.result import LoadResult, Problem
+from etl.ingest.sniff import Sniffed
 
 SAMPLE_ROWS = 5000  # the personal-data check reads the first rows only
 
@@ -103,3 +107,42 @@ def personal_columns(con: duckdb.DuckDBPyConnection, header: list[str], keep: se
             if share is not None and share >= 0.5:
                 out[i] = "pii_nik"
     return out
+
+
+def prepare(con: duckdb.DuckDBPyConnection, s: Sniffed, fields_spec: dict[str, tuple[str, ...]],
+            uses_extra_columns: Callable[[str], bool],
+            override: dict[str, str | None] | None) -> tuple[Mapping, list[Problem]]:
+    """The mapping of a read file: guessed from its header, changed by `override` (field -> column name, or None to
+    leave a field out), without personal-data columns; plus a warning for every column left unread."""
+    header = s.header
+    fields = guess_mapping(header, fields_spec)
+    if override:
+        by_name = {h: i for i, h in enumerate(header)}
+        for fld, col in override.items():
+            if fld not in fields_spec:
+                continue
+            if col is None or col == "":
+                fields.pop(fld, None)
+            elif col in by_name:
+                fields[fld] = by_name[col]
+    keep = {fields["request_id"]} if "request_id" in fields else set()
+    dropped = personal_columns(con, header, keep)
+    fields = {f: i for f, i in fields.items() if i not in dropped}
+    warnings = []
+    used = set(fields.values()) | set(dropped)
+    m = Mapping(fields, dropped)
+    for i, h in enumerate(header):
+        if i not in used and not uses_extra_columns(h):
+            m.ignored.append(i)
+            if h.strip() and norm_header(h):
+                warnings.append(Problem("ignored_column", column=h, kind="warning"))
+    return m, warnings
+
+
+def describe(res: LoadResult, s: Sniffed, m: Mapping, fields_spec: dict[str, tuple[str, ...]],
+             warnings: list[Problem]) -> None:
+    """What the result says of the mapping: every field's column, the dropped personal-data columns, the warnings."""
+    res.warnings += warnings
+    res.mapping = {f: (s.header[i] if i is not None else None) for f, i in
+                   ((f, m.fields.get(f)) for f in fields_spec)}
+    res.dropped_columns = [{"column": s.header[i], "reason": why} for i, why in sorted(m.dropped.items())]

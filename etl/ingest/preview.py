@@ -1,8 +1,7 @@
-"""ETL layer: what the upload page shows before loading — detected format, first rows, guessed mapping, history."""
+"""ETL layer: what the upload page shows before loading — detected format, first rows, guessed mapping."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +11,8 @@ import pandas as pd
 from etl.ingest.core import DATASETS
 from etl.ingest.mapping import guess_mapping, personal_columns
 from etl.ingest.read import parse_macros, read_raw
-from etl.ingest.sniff import DELIMITER_NAMES, FileRejected, sniff
+from etl.ingest.result import FileRejected
+from etl.ingest.sniff import DELIMITER_NAMES, sniff
 
 PREVIEW_ROWS = 20
 
@@ -52,10 +52,8 @@ def preview(path: Path, dataset: str) -> Preview:
             out.dropped = {s.header[i]: why for i, why in dropped.items()}
             out.mapping = {f: (s.header[guessed[f]] if f in guessed and guessed[f] not in dropped else None)
                            for f in module.FIELDS}
-            if dataset == "service_requests" and "submitted_at" in guessed:
-                from etl.ingest.requests import date_order
-
-                out.date_order = date_order(con, f"c{guessed['submitted_at'] + 1}")
+            if "submitted_at" in guessed:
+                out.date_order = module.date_order(con, f"c{guessed['submitted_at'] + 1}")
             shown = [i for i in range(len(s.header)) if i not in dropped]
             frame = con.execute(f"SELECT {', '.join(f'c{i + 1}' for i in shown) or 'NULL'} FROM ing_raw "
                                 f"LIMIT {PREVIEW_ROWS}").df()
@@ -68,30 +66,3 @@ def preview(path: Path, dataset: str) -> Preview:
     finally:
         s.cleanup()
     return out
-
-
-def history(db: Path, limit: int = 20) -> pd.DataFrame:
-    """Recent loads, newest first (read-only)."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        frame = con.execute(
-            "SELECT load_id, dataset, file_name, mode, rows_read, rows_loaded, rows_rejected, status, loaded_at, "
-            "source FROM loads ORDER BY load_id DESC LIMIT $n", {"n": limit}).df()
-    finally:
-        con.close()
-    return frame
-
-
-def undoable(frame: pd.DataFrame) -> int | None:
-    """The latest load still in effect (the one an undo button may offer)."""
-    live = frame[frame["status"] == "loaded"]
-    return int(live["load_id"].iloc[0]) if len(live) else None
-
-
-def detail(db: Path, load_id: int) -> dict:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        row = con.execute("SELECT detail FROM loads WHERE load_id = $id", {"id": load_id}).fetchall()
-    finally:
-        con.close()
-    return json.loads(row[0][0] or "{}") if row else {}

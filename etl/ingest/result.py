@@ -10,6 +10,15 @@ from base.i18n import t
 MAX_REPORTED_ERRORS = 100
 
 
+class FileRejected(Exception):
+    """The file as a whole cannot be read; `code` is a message key in kpi/messages/ingest.toml."""
+
+    def __init__(self, code: str, **values: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.values = values
+
+
 @dataclass
 class Problem:
     """One error or warning; `code` names a message in kpi/messages/ingest.toml (ingest.error.* / ingest.warning.*)."""

@@ -11,19 +11,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from etl.ingest.result import FileRejected
+from etl.ingest.xlsx import xlsx_to_csv
+
 CHUNK = 8 << 20  # big chunks: hashing and transcoding stay close to disk speed
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 MAX_XLSX_BYTES = 50 << 20
-
-
-class FileRejected(Exception):
-    """The file as a whole cannot be read; `code` is a message key in kpi/messages/ingest.toml."""
-
-    def __init__(self, code: str, **values: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.values = values
 
 
 @dataclass
@@ -201,8 +195,6 @@ def sniff(path: Path) -> Sniffed:
     if size == 0:
         raise FileRejected("empty_file")
     if _is_spreadsheet(path):
-        from etl.ingest.read import xlsx_to_csv
-
         if size > MAX_XLSX_BYTES:
             raise FileRejected("xlsx_too_big", mb=MAX_XLSX_BYTES >> 20)
         sha = sha256_of(path)

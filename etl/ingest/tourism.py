@@ -253,3 +253,17 @@ def write(con: duckdb.DuckDBPyConnection, load_id: int, mode: str) -> int:
 
 
 REQUIRED = TOURISM_REQUIRED
+
+
+def fast_write(_con: duckdb.DuckDBPyConnection, _s: Sniffed, _m: Mapping, _load_id: int, _mode: str, *,
+               now: object) -> int | None:
+    """Tourism files are small and come in three layouts: always the full path."""
+    return None
+
+
+def fast_warnings(_m: Mapping) -> list[Problem]:
+    return []
+
+
+def date_order(_con: duckdb.DuckDBPyConnection, _column: str) -> str | None:
+    return None  # periods are months, read by ing_period in any of their forms

@@ -1,0 +1,150 @@
+"""App layer: what pages put on screen — the title band, charts (from cached Vega-Lite dicts), maps, the headline
+tiles, downloads made on click, and the report of an upload's validation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from app import pagefmt
+from app.reads import CACHE_ENTRIES, CACHE_TTL, latest_day, read
+from base import clock
+from base.i18n import t
+from base.settings import city_settings
+from kpi import charts, export, fmt, queries
+from kpi.filters import Filters
+
+
+def page_header(page: str, language: str, f: Filters | None = None, *, compare: bool = False) -> None:
+    """Title band, 'data up to …', the period, and the sample-data banner while generated data is shown."""
+    _, latest, has_data = latest_day()
+    sub = t("app.data_up_to", language, day=fmt.day(latest, language)) if has_data else t("app.no_data", language)
+    if f is not None:
+        sub += " · " + t("app.period", language, start=fmt.day(f.date_from, language), end=fmt.day(f.date_to, language))
+        if compare:
+            p = f.previous()
+            sub += " · " + t("app.compared", language, start=fmt.day(p.date_from, language),
+                             end=fmt.day(p.date_to, language))
+    st.html(f"<div class='pantau-band'><h1>{t(f'{page}.title', language)}</h1><p>{sub}</p></div>")
+    if read(queries.has_sample_data):
+        st.warning(t("app.sample_banner", language), icon=":material/science:")
+
+
+def downloads(df: pd.DataFrame, name: str, page: str, language: str) -> None:
+    """CSV and XLSX of exactly the data behind a chart (text cells neutralised against spreadsheet formulas).
+
+    The bytes are made only when a button is clicked (a callable as `data`), not on every script run. Timestamps are
+    the city's local time, and their column names say which zone.
+    """
+    df = export.with_zone(df, clock.label())
+    row = st.container(horizontal=True, horizontal_alignment="left", gap="small", width="stretch")
+    row.download_button(t("app.download_csv", language), lambda: export.to_csv(df), file_name=f"pantau_{name}.csv",
+                        mime="text/csv", key=f"{page}_{name}_csv", icon=":material/download:", on_click="ignore")
+    row.download_button(t("app.download_xlsx", language), lambda: export.to_xlsx(df, name),
+                        file_name=f"pantau_{name}.xlsx",
+                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        key=f"{page}_{name}_xlsx", icon=":material/download:", on_click="ignore")
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
+def _chart_spec(builder: str, data: pd.DataFrame, args: tuple) -> dict[str, Any]:
+    """The Vega-Lite dict of charts.<builder>(data, *args), made once per (builder, data, args).
+
+    Builder.spec attaches the rows to a template Altair built once per form (language, size, order); validation
+    against the Vega-Lite schema is left to the builders' tests: it costs more than the building.
+    """
+    return getattr(charts, builder).spec(data, *args)
+
+
+def chart(builder: charts.Builder, data: pd.DataFrame, *args: Any, name: str, page: str,
+          language: str, download: pd.DataFrame | None = None) -> None:
+    """builder(data, *args) drawn full width, with the download buttons for its data (or `download`) under it.
+
+    The spec is cached, so a rerun with the same data costs neither Altair nor number formatting again; an empty
+    frame gives a notice instead of a chart.
+    """
+    if not isinstance(builder, charts.Builder) or getattr(charts, builder.__name__, None) is not builder:
+        raise ValueError(f"not a chart builder: {builder!r}")
+    shown = data if download is None else download
+    if shown.empty:
+        st.info(t("app.empty", language))
+        return
+    spec = _chart_spec(builder.__name__, data, args)
+    height = spec.get("height")
+    # Streamlit sizes charts to a default height unless told; the builders size them to their rows.
+    st.vega_lite_chart(spec, width="stretch", height=height if isinstance(height, int) else "content")
+    downloads(shown, name, page, language)
+
+
+def map_view() -> dict[str, float]:
+    """The city pack's map view (city.toml map_lat, map_lon, map_zoom)."""
+    city = city_settings()
+    return {"latitude": city.map_lat, "longitude": city.map_lon, "zoom": city.map_zoom, "pitch": 0, "bearing": 0}
+
+
+def deck(spec: pdk.Deck, language: str) -> None:
+    st.pydeck_chart(spec, height=560, alt=t("map.alt", language))
+
+
+def legend_html(items: list[tuple[str, str]], title: str) -> str:
+    swatches = "".join(f"<span><i style='background:{colour}'></i>{label}</span>" for colour, label in items)
+    return f"<div><b>{title}</b><div class='pantau-legend'>{swatches}</div></div>"
+
+
+def headline(now: dict[str, Any], before: dict[str, Any], language: str) -> None:
+    """Seven st.metric tiles, counts then times (metrics.summary now vs the previous period of equal length)."""
+    cols = [*st.columns(4), *st.columns(3)]
+    for col, (key, colour, kind) in zip(cols, pagefmt.HEADLINE, strict=True):
+        col.metric(t(f"overview.kpi.{key}", language), pagefmt.headline_value(key, now[key], language),
+                   pagefmt.headline_delta(kind, now[key], before[key], language), delta_color=colour, border=True,
+                   help=t(f"overview.help.{key}", language))
+
+
+def map_columns(language: str) -> dict[str, Any]:
+    """Column headings and number formats of the map's table (the download keeps the raw column names)."""
+    cc = st.column_config
+    return {
+        "kecamatan_code": cc.TextColumn(t("map.col.code", language)),
+        "name": cc.TextColumn(t("chart.kecamatan", language)),
+        "population": cc.NumberColumn(t("map.col.population", language), format="localized"),
+        "received": cc.NumberColumn(t("chart.axis.received", language), format="localized"),
+        "received_per_1000": cc.NumberColumn(t("map.metric.received_per_1000", language), format="%.1f"),
+        "median_hours": cc.NumberColumn(t("map.metric.median_hours", language), format="%.1f"),
+        "on_time_rate": cc.NumberColumn(t("map.metric.on_time_rate", language), format="percent"),
+        "open_at_end": cc.NumberColumn(t("map.metric.open_at_end", language), format="localized"),
+        "overdue_at_end": cc.NumberColumn(t("map.metric.overdue_at_end", language), format="localized"),
+    }
+
+
+def plain(text: str) -> str:
+    """File content (column names, values) shown in a message: markdown characters escaped, so it stays text."""
+    return "".join("\\" + c if c in "\\`*_[]()<>#!|{}~$:" else c for c in str(text))
+
+
+def load_report(result: Any, label: str, language: str) -> None:
+    """What a validation or a load found: rows read, valid and invalid, warnings, and the errors by line and column
+    (the first three in full, the first hundred as a table, all of them as a CSV)."""
+    st.subheader(label)
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("upload.rows_read", language), fmt.number(result.rows_read, language))
+    c2.metric(t("upload.rows_valid", language), fmt.number(max(result.rows_read - result.rows_rejected, 0), language))
+    c3.metric(t("upload.rows_invalid", language), fmt.number(result.rows_rejected, language))
+    for w in result.warnings:
+        st.caption(plain(w.reason(language)))
+    if result.errors:
+        errors = pd.DataFrame([{t("upload.line", language): p.line, t("upload.column", language): p.column,
+                                t("upload.reason", language): p.reason(language)} for p in result.errors])
+        # the first problems in full (table cells cut long messages), then the first hundred as a table
+        for p in result.errors[:3]:
+            where = t("upload.where", language, line=p.line if p.line is not None else "–", column=p.column or "–")
+            st.error(plain(f"{where}: {p.reason(language)}"), icon=":material/error:")
+        reason_col = st.column_config.TextColumn(t("upload.reason", language), width="large")
+        st.dataframe(errors.head(100), hide_index=True, width="stretch", key=f"upload_errors_{label}",
+                     column_config={t("upload.reason", language): reason_col})
+        st.download_button(t("upload.errors_download", language), export.to_csv(errors),
+                           file_name="pantau_errors.csv", mime="text/csv", key=f"upload_errors_csv_{label}")
+    elif result.ok:
+        st.success(t("upload.all_valid", language))

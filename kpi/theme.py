@@ -1,0 +1,96 @@
+"""Read-side layer: the one chart theme — colours, fonts and Vega's number and date locale — with the kiosk's
+large-screen, dark or light look as a variant of it. Pure data: no Streamlit, no Altair objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies. Yellow sits last (weak on white).
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#000000", "#F0E442"]
+OTHER_COLOUR = "#8C8C8C"
+MAX_GROUPS = 7  # more stacked colours than this cannot be told apart; the rest becomes "other"
+
+STATUS_COLOURS = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00"}
+TEXT = "#1A1F2B"
+MUTED = "#4A5565"   # 7.4:1 on white: axis labels stay readable (WCAG AA needs 4.5:1)
+
+# d3 format locales so Vega draws axis numbers and month names like kpi.fmt does (id: 1.234,5 and "Okt").
+VEGA_LOCALES: dict[str, dict[str, Any]] = {
+    "id": {
+        "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["Rp", ""]},
+        "time": {
+            "dateTime": "%A, %e %B %Y %X", "date": "%d/%m/%Y", "time": "%H.%M.%S", "periods": ["AM", "PM"],
+            "days": ["Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"],
+            "shortDays": ["Min", "Sen", "Sel", "Rab", "Kam", "Jum", "Sab"],
+            "months": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+                       "Oktober", "November", "Desember"],
+            "shortMonths": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
+        },
+    },
+    "en": {
+        "number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["Rp", ""]},
+        "time": {
+            "dateTime": "%A, %e %B %Y %X", "date": "%d/%m/%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
+            "days": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
+            "shortDays": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
+            "months": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                       "October", "November", "December"],
+            "shortMonths": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+        },
+    },
+}
+FONT = "Source Sans Pro, sans-serif"
+
+
+def vega_locale(lang: str) -> dict[str, Any]:
+    return VEGA_LOCALES.get(lang, VEGA_LOCALES["id"])
+
+
+def dashboard(lang: str) -> dict[str, Any]:
+    """The Vega-Lite config of every dashboard chart."""
+    return {
+        "locale": vega_locale(lang), "font": FONT,
+        "axis": {"labelColor": MUTED, "titleColor": TEXT, "labelFontSize": 12, "titleFontSize": 13,
+                 "gridColor": "#E3E7EC"},
+        "legend": {"labelColor": TEXT, "titleColor": TEXT, "labelFontSize": 12, "titleFontSize": 13,
+                   "orient": "bottom", "labelLimit": 260},
+        "view": {"stroke": None},
+    }
+
+
+# The kiosk: high-contrast palettes (text on background above WCAG AAA 7:1); series colours after Okabe-Ito.
+KIOSK_PALETTES: dict[str, dict[str, str]] = {
+    "dark": {"bg": "#0b1220", "panel": "#152036", "fg": "#ffffff", "muted": "#c9d3e3", "grid": "#33425e",
+             "a": "#56b4e9", "b": "#e69f00", "c": "#f0e442", "good": "#3ddc97", "bad": "#ff7a7a",
+             "amber": "#ffc857", "none": "#6b7a90", "warn_bg": "#ffc857", "warn_fg": "#111111"},
+    "light": {"bg": "#ffffff", "panel": "#eef2f7", "fg": "#0b1220", "muted": "#2f3b4f", "grid": "#c3ccd9",
+              "a": "#0063a6", "b": "#a35200", "c": "#6a3d9a", "good": "#05703f", "bad": "#b3001b",
+              "amber": "#8a5a00", "none": "#8a94a6", "warn_bg": "#b3001b", "warn_fg": "#ffffff"},
+}
+
+
+def kiosk_palette(variant: str) -> dict[str, str]:
+    return KIOSK_PALETTES.get(variant, KIOSK_PALETTES["dark"])
+
+
+def scaled(px: float) -> dict[str, str]:
+    """A size that grows with the chart's own width (a Vega expression): a 3840-wide screen gets twice the 1920-wide
+    sizes."""
+    return {"expr": f"max({px}, {px} * width / 1830)"}
+
+
+def kiosk(lang: str, variant: str) -> dict[str, Any]:
+    """The dashboard's theme for a screen read across a room: the same locale and font family, larger type, the
+    screen's palette."""
+    p = kiosk_palette(variant)
+    axis_font, title_font = scaled(22), scaled(24)
+    return {
+        "locale": vega_locale(lang), "font": "sans-serif",
+        "axis": {"labelFontSize": axis_font, "titleFontSize": title_font, "labelColor": p["fg"],
+                 "titleColor": p["muted"], "gridColor": p["grid"], "domainColor": p["grid"], "tickColor": p["grid"],
+                 "labelLimit": 420, "titleFontWeight": "normal"},
+        "legend": {"labelFontSize": axis_font, "titleFontSize": title_font, "labelColor": p["fg"],
+                   "titleColor": p["muted"], "orient": "top", "symbolSize": scaled(400), "symbolStrokeWidth": 6,
+                   "labelLimit": 600},
+        "view": {"strokeWidth": 0},
+    }

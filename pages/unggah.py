@@ -1,0 +1,5 @@
+"""The address /unggah (pages/upload.py) on a fresh server's first visit: see app.nav.frame."""
+
+from app.nav import frame
+
+frame()
