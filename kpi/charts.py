@@ -1,8 +1,8 @@
 """Read-side layer: pure Altair chart builders (aggregated DataFrame in, alt.Chart out; no Streamlit).
 
 Encodings are always channel objects (alt.X("p25:Q")), never bare strings or alt.value(): Altair turns a bare
-string or dict into a channel through from_dict, which hashes the whole Vega-Lite schema on every call (about 7 ms
-a channel, more than the rest of a chart). tests/test_charts.py checks that no builder takes that path.
+string or dict into a channel through from_dict, which hashes the whole Vega-Lite schema on every call (per
+channel, more than the rest of a chart costs). tests/test_charts.py checks that no builder takes that path.
 """
 
 from __future__ import annotations
@@ -77,7 +77,8 @@ def _top_groups(df: pd.DataFrame, value: str, lang: str) -> tuple[pd.DataFrame, 
 # says what the chart's form depends on (language, grain, height, an order); template(*key) draws the form with
 # Altair, its rows referred to by name (TABLE). builder(df, *args) gives the Altair chart with the rows attached
 # (what the tests validate); builder.spec(df, *args) gives the same Vega-Lite dict, with the template built by
-# Altair once per key and only the rows attached per call — Altair costs 30-60 ms a chart, the rows a few.
+# Altair once per key and only the rows attached per call: Altair costs far more than attaching rows
+# (benchmarks/README.md).
 TABLE = "table"
 TEMPLATES = 256
 
@@ -92,7 +93,7 @@ def _missing(value: Any) -> bool:
 
 def _values(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """The frame as Vega-Lite rows, as Altair converts a DataFrame (tests/test_charts.py compares the two) but column
-    by column: Altair's conversion copies and rewrites the whole frame once per column (~8 ms for a small chart)."""
+    by column: Altair's conversion copies and rewrites the whole frame once per column (slow even for a small chart)."""
     columns = []
     for _, col in frame.items():
         if col.dtype.kind == "M":  # full ISO timestamps: Vega reads a bare date as UTC, a date-time as local time

@@ -12,8 +12,8 @@ from babel.numbers import NumberPattern, parse_pattern
 from base.i18n import t
 
 LOCALES = {"id": "id_ID", "en": "en_GB"}
-# Charts format thousands of tooltip values per run, most of them repeated: babel is exact but ~13 µs a call even
-# with its pattern parsed once (~35 µs through format_decimal).
+# Charts format thousands of tooltip values per run, most of them repeated: babel is exact but slow per call, even
+# with its pattern parsed once (benchmarks/README.md).
 CACHE_SIZE = 16_384
 
 

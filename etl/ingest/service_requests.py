@@ -194,7 +194,7 @@ def fast_write(con: duckdb.DuckDBPyConnection, s: Sniffed, m: Mapping, load_id: 
     con.execute("DROP TABLE IF EXISTS ing_fast_rejects")
     con.execute("DROP TABLE IF EXISTS ing_fast_scans")
     # The facts keep no order (the marts are sorted): letting DuckDB's parallel reader append its chunks as they come
-    # makes this insert ~30% faster (benchmarks/README.md, ingest).
+    # makes this insert faster (measured in benchmarks/README.md, ingest).
     con.execute("SET preserve_insertion_order = false")
     con.execute("BEGIN TRANSACTION")
     try:
@@ -208,8 +208,8 @@ def fast_write(con: duckdb.DuckDBPyConnection, s: Sniffed, m: Mapping, load_id: 
             FROM read_csv($path, delim = $delim, quote = '"', escape = '"', header = true, auto_detect = false,
                           columns = $columns, timestampformat = $ts, strict_mode = true, null_padding = false,
                           store_rejects = true, rejects_table = 'ing_fast_rejects', rejects_scan = 'ing_fast_scans')
-            -- no max_line_size: a larger one makes DuckDB keep the rows in memory until the checkpoint (~0.6 s
-            -- more for 1M rows); a longer line fails here and the full path reads it
+            -- no max_line_size: a larger one makes DuckDB keep the rows in memory until the checkpoint, which is
+            -- slower; a longer line fails here and the full path reads it
             """,
             {"path": str(s.path), "delim": s.delimiter, "columns": types, "ts": CANONICAL_TIMESTAMP, "id": load_id},
         ).fetchall()[0][0]
