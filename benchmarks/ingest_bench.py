@@ -1,6 +1,8 @@
 """Benchmark: `python -m etl load` against DuckDB's bare CREATE TABLE AS read_csv on the same canonical CSV.
 
     python benchmarks/ingest_bench.py --rows 1000000 [--repeat 3] [--dir /tmp/pantau-bench]
+    python benchmarks/ingest_bench.py --rows 1000000 --kind realistic     # as systems export: see make_realistic
+    python benchmarks/ingest_bench.py --rows 1000000 --kind bad           # realistic with 1% bad rows, --partial
     python benchmarks/ingest_bench.py --rows 10000 --into /tmp/perf10m.duckdb   # a nightly load into a big database
 
 With --into, the file holds new requests of the last 7 days before that database's newest day (a nightly extract),
@@ -81,6 +83,57 @@ def make_csv(path: Path, rows: int) -> None:
     con.close()
 
 
+def make_realistic(canonical: Path, path: Path, bad_share: float = 0.0) -> int:
+    """The canonical extract as real systems write it: every field quoted, CRLF line ends, 10% of the timestamps with
+    an offset (+07:00, Z, +00:00, as API exports write them), 20% of the kecamatan written as names ("Medan Johor",
+    "Kec. Medan Johor"), and with `bad_share` of the rows broken (a date that does not exist, an unknown kecamatan).
+    Returns the number of bad rows."""
+    from base.clock import utc_offset_minutes
+    from base.settings import city_dir
+
+    con = duckdb.connect()
+    names = con.execute("SELECT kecamatan_code, name FROM read_csv(?, header = true)",
+                        [str(city_dir() / "kecamatan.csv")]).fetchall()
+    con.execute("CREATE TEMP TABLE kec AS SELECT unnest($c) AS code, unnest($n) AS name",
+                {"c": [c for c, _ in names], "n": [n for _, n in names]})
+    bad_every = int(1 / bad_share) if bad_share else 0
+    local = int(utc_offset_minutes())  # offsets: the same instant written in another zone
+    con.execute("""
+        CREATE TEMP TABLE r AS
+        SELECT row_number() OVER () AS i, * FROM read_csv(?, header = true, all_varchar = true)""", [str(canonical)])
+    n_bad = con.execute(f"SELECT count(*) FROM r WHERE {bad_every} > 0 AND i % {max(bad_every, 1)} = 7").fetchone()[0]
+    con.execute(f"""
+        COPY (
+            SELECT request_id, service_code,
+                   CASE WHEN {bad_every} > 0 AND i % {max(bad_every, 1)} = 7 THEN 'Kecamatan Tidak Ada'
+                        WHEN i % 5 = 1 THEN k.name WHEN i % 10 = 3 THEN 'Kec. ' || k.name
+                        ELSE kecamatan_code END AS kecamatan_code,
+                   channel,
+                   CASE WHEN {bad_every} > 0 AND i % {max(bad_every, 1)} = 11 THEN '31/02/2025 25:00'
+                        WHEN i % 30 = 2 THEN strftime(CAST(submitted_at AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S') || '+07:00'
+                        WHEN i % 30 = 12 THEN strftime(CAST(submitted_at AS TIMESTAMP)
+                                                       - to_minutes({local}), '%Y-%m-%dT%H:%M:%SZ')
+                        WHEN i % 30 = 22 THEN strftime(CAST(submitted_at AS TIMESTAMP)
+                                                       - to_minutes({local}), '%Y-%m-%dT%H:%M:%S') || '+00:00'
+                        ELSE submitted_at END AS submitted_at,
+                   CASE WHEN completed_at IS NULL THEN NULL
+                        WHEN i % 30 = 2 THEN strftime(CAST(completed_at AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S') || '+07:00'
+                        WHEN i % 30 = 12 THEN strftime(CAST(completed_at AS TIMESTAMP)
+                                                       - to_minutes({local}), '%Y-%m-%dT%H:%M:%SZ')
+                        ELSE completed_at END AS completed_at,
+                   status, lat, lon
+            FROM r JOIN kec AS k ON k.code = r.kecamatan_code
+            ORDER BY i
+        ) TO '{path}.lf' (HEADER, FORCE_QUOTE *)
+    """)
+    con.close()
+    with open(f"{path}.lf", "rb") as src, open(path, "wb") as dst:  # CRLF, as Windows systems write
+        for line in src:
+            dst.write(line.rstrip(b"\n") + b"\r\n")
+    Path(f"{path}.lf").unlink()
+    return int(n_bad)
+
+
 def run(cmd: list[str], out: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, float, int]:
     """(seconds, peak RSS MiB, exit code) of one child process; its stdout goes to `out`."""
     t0 = time.perf_counter()
@@ -100,6 +153,9 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--dir", default="/tmp/pantau-ingest-bench")
     ap.add_argument("--into", help="load into copies of this database (a nightly load) instead of an empty one")
+    ap.add_argument("--kind", choices=["canonical", "realistic", "bad"], default="canonical",
+                    help="canonical codes and ISO times; realistic: as systems export (offsets, names, quotes, CRLF); "
+                         "bad: realistic with 1%% bad rows, loaded with --partial")
     ap.add_argument("--full-path", action="store_true",
                     help="also time each load with the fast path off (PANTAU_FAST_LOAD=0), as for a messy file")
     args = ap.parse_args()
@@ -113,6 +169,9 @@ def main() -> int:
         csv_path = work / f"requests_{args.rows}.csv"
         if not csv_path.exists():
             make_csv(csv_path, args.rows)
+        if args.kind != "canonical":
+            canonical, csv_path = csv_path, work / f"requests_{args.rows}_{args.kind}.csv"
+            n_bad = make_realistic(canonical, csv_path, 0.01 if args.kind == "bad" else 0.0)
         base = work / "base.duckdb"
     if not base.exists():
         from etl.build import build
@@ -131,9 +190,15 @@ def main() -> int:
         db = work / "pantau.duckdb"
         shutil.copyfile(base, db)
         s, m, rc = run([sys.executable, "-m", "etl", "load", "service_requests", str(csv_path), "--db", str(db),
-                        "--json"], out=work / "load.json")
+                        "--json", *(["--partial"] if args.kind == "bad" else [])], out=work / "load.json")
         assert rc == 0, "load failed"
-        phases = json.loads((work / "load.json").read_text())["timings"]
+        result = json.loads((work / "load.json").read_text())
+        phases = result["timings"]
+        if args.kind == "bad":  # every bad row is named by its line
+            con = duckdb.connect(str(db), read_only=True)
+            named = con.execute("SELECT count(DISTINCT line) FROM rejects WHERE line IS NOT NULL").fetchone()[0]
+            con.close()
+            assert result["rows_rejected"] == n_bad == named, (result["rows_rejected"], n_bad, named)
         load_t.append(s)
         load_m.append(m)
         print(f"run {i + 1}: bare {bare_t[-1]:.2f} s / {bare_m[-1]:.0f} MiB, "

@@ -11,6 +11,7 @@ import duckdb
 
 from base.calendar import calendar
 from base.clock import now_local
+from base.i18n import t
 from base.settings import PackError, city_dir, city_settings
 from etl.store import SQL_DIR, outdated_marts, outdated_marts_in, refresh_marts, write_transaction, write_views
 
@@ -26,6 +27,7 @@ PACK_FILES = {
     "dim_category": ("categories.csv", ["category", "name_id", "name_en"], True),
 }
 STATUSES = ("open", "in_progress", "completed", "rejected")
+UNKNOWN_CHANNEL = "unknown"  # the channel of a request whose file names none
 # How far past the latest request the calendar reaches: room for the longest standard's deadline.
 CALENDAR_AHEAD = timedelta(days=366)
 
@@ -71,6 +73,10 @@ def load_reference(con: duckdb.DuckDBPyConnection, city: str | None = None) -> P
             f"INSERT INTO {table} ({cols}) SELECT {cols} FROM read_csv(?, header = true, all_varchar = true)",
             [str(path)],
         )
+    # the channel of a request whose file names none (an Open311 export): a product value, not a city's
+    con.execute("INSERT INTO dim_channel (channel, name_id, name_en) SELECT $c, $i, $e "
+                "WHERE NOT EXISTS (SELECT 1 FROM dim_channel WHERE channel = $c)",
+                {"c": UNKNOWN_CHANNEL, "i": t("channel.unknown", "id"), "e": t("channel.unknown", "en")})
     settings = tomllib.loads((pack / "city.toml").read_text(encoding="utf-8"))
     city_settings(city)  # validates city.toml (PackError names what is wrong)
     con.execute("DELETE FROM settings")
@@ -91,18 +97,29 @@ def calendar_range(con: duckdb.DuckDBPyConnection, today: date) -> tuple[date, d
     return first, last + CALENDAR_AHEAD
 
 
-def write_calendar(con: duckdb.DuckDBPyConnection, pack: Path, first: date, last: date) -> bool:
+def write_calendar(con: duckdb.DuckDBPyConnection, pack: Path, first: date, last: date, *,
+                   keep_if_same: bool = False) -> bool:
     """dim_calendar for first..last and the deadlines (dim_deadline) it gives; True when a day already in the calendar
-    changed (the pack's holidays.csv or the holidays package changed): every deadline must then be recomputed."""
+    changed (the pack's holidays.csv or the holidays package changed): every deadline must then be recomputed.
+
+    keep_if_same (a load, where the services did not change): write nothing when the calendar is already exactly this
+    one."""
     days = calendar(first, last, pack)
     con.execute("CREATE OR REPLACE TEMP TABLE new_calendar AS SELECT unnest($d)::DATE AS day, "
                 "unnest($w)::BOOLEAN AS is_working_day, unnest($ni)::VARCHAR AS name_id, "
                 "unnest($ne)::VARCHAR AS name_en, unnest($k)::VARCHAR AS kind",
                 {"d": [d.day for d in days], "w": [d.is_working_day for d in days],
                  "ni": [d.name_id for d in days], "ne": [d.name_en for d in days], "k": [d.kind for d in days]})
-    changed = con.execute("""SELECT EXISTS (SELECT day, is_working_day FROM dim_calendar
-                                            WHERE day IN (SELECT day FROM new_calendar)
-                                            EXCEPT SELECT day, is_working_day FROM new_calendar)""").fetchone()[0]
+    changed, same = con.execute(
+        """SELECT EXISTS (SELECT day, is_working_day FROM dim_calendar WHERE day IN (SELECT day FROM new_calendar)
+                          EXCEPT SELECT day, is_working_day FROM new_calendar),
+                  NOT EXISTS (SELECT * FROM new_calendar EXCEPT SELECT day, is_working_day, name_id, name_en, kind
+                                                                FROM dim_calendar)
+                  AND (SELECT count(*) FROM new_calendar) = (SELECT count(*) FROM dim_calendar)
+                  AND EXISTS (SELECT 1 FROM dim_deadline)""").fetchone()
+    if same and keep_if_same:  # nothing to write: every day, its name and the deadlines are already there (most loads)
+        con.execute("DROP TABLE new_calendar")
+        return False
     con.execute("DELETE FROM dim_calendar")
     con.execute("""INSERT INTO dim_calendar
                    SELECT day, is_working_day, name_id, name_en, kind,
@@ -114,13 +131,14 @@ def write_calendar(con: duckdb.DuckDBPyConnection, pack: Path, first: date, last
     return bool(changed)
 
 
-def refresh_calendar(con: duckdb.DuckDBPyConnection, today: date, city: str | None = None) -> bool:
+def refresh_calendar(con: duckdb.DuckDBPyConnection, today: date, city: str | None = None, *,
+                     keep_if_same: bool = False) -> bool:
     """Extend (or rebuild) the calendar to cover the requests now in the database; see write_calendar()."""
     first, last = calendar_range(con, today)
     have = con.execute("SELECT min(day), max(day) FROM dim_calendar").fetchone()
     if have[0] is not None:
         first, last = min(first, have[0]), max(last, have[1])
-    return write_calendar(con, city_dir(city), first, last)
+    return write_calendar(con, city_dir(city), first, last, keep_if_same=keep_if_same)
 
 
 def upgrade(con: duckdb.DuckDBPyConnection, today: date, city: str | None = None) -> bool:

@@ -142,19 +142,23 @@ INCREMENTAL_MAX_SHARE = 0.25
 def mark_touched(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
     """Remember the days (submitted or completed) of every fact row load `load_id` adds or removes.
 
-    Call it when the rows of both versions are present: after a load's write, before a rollback's delete.
+    Call it when the rows of both versions are present: after a load's write, before a rollback's delete. When the
+    rows are more than INCREMENTAL_MAX_SHARE of the facts the marts are rebuilt whole, so their days are not listed.
     """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE mart_touched_rows AS SELECT count(*) AS n FROM ({_TOUCHED_ROWS})",
+                {"id": load_id})
+    many = con.execute(
+        "SELECT (SELECT n FROM mart_touched_rows) > $share * (SELECT count(*) FROM fct_service_requests)",
+        {"share": INCREMENTAL_MAX_SHARE}).fetchone()[0]
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE mart_touched_days AS
         SELECT DISTINCT day FROM (
             SELECT unnest([CAST(submitted_at AS DATE), CAST(completed_at AS DATE)]) AS day FROM ({_TOUCHED_ROWS}))
-        WHERE day IS NOT NULL
+        WHERE day IS NOT NULL AND NOT $many
         """,
-        {"id": load_id},
+        {"id": load_id, "many": many},
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE mart_touched_rows AS SELECT count(*) AS n FROM ({_TOUCHED_ROWS})",
-                {"id": load_id})
 
 
 def _same_shape(con: duckdb.DuckDBPyConnection, m: Mart) -> bool:

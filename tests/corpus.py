@@ -68,7 +68,10 @@ def indonesian_headers_names(path: Path) -> Path:
         ["P-1", "Kartu Keluarga", "Kec. Medan Johor", "Loket", "04/03/2024 09:15", "05/03/2024 10:00:30", "Selesai",
          NAME, NIK],
         ["P-2", "KTP-el", "KECAMATAN MEDAN BARU", "Mal Pelayanan Publik", "05-03-2024", "", "Baru", NAME, NIK],
-        ["P-3", "Akta kematian", "medan kota", "daring", "2024-03-04T02:15:00Z", "2024-03-04T12:00:00+07:00", "proses",
+        ["P-3", "Akta kematian", "medan kota", "daring", "2024-03-04T02:15:00Z", "2024-03-04T12:00:00+07:00", "tuntas",
+         NAME, NIK],
+        # still in progress, yet with a time in the completion column (a last update): not a completion
+        ["P-4", "Akta kematian", "medan kota", "daring", "2024-03-04T02:15:00Z", "2024-03-04T12:00:00+07:00", "proses",
          NAME, NIK],
     ]
     return _text(path, [header, *rows], tail="\n\n")
@@ -82,6 +85,22 @@ def open311_headers(path: Path) -> Path:
             ["O-2", "LAPOR! complaint", "12.71.20", "outreach", "2024-03-04T10:00:00+07:00", "", "open", "", "", "y",
              "", ""]]
     return _text(path, [header, *rows], tail="\n\n")
+
+
+def open311_georeport(path: Path) -> Path:
+    """An Open311 GeoReport v2 export as a city's API writes it: no channel field, the last update as
+    updated_datetime (a completion only for closed requests), its own expected_datetime, and free text."""
+    header = ["service_request_id", "status", "service_code", "service_name", "requested_datetime",
+              "updated_datetime", "expected_datetime", "address", "lat", "long", "agency_responsible", "description",
+              "kecamatan"]
+    rows = [["G-1", "closed", "AKTA_LAHIR", "Birth certificate", "2024-03-04T09:15:00+07:00",
+             "2024-03-05T10:00:00+07:00", "2024-03-08T00:00:00+07:00", "Jl. Contoh No. 1", "3.55", "98.65",
+             "Dinas Kependudukan", f"Permohonan atas nama {NAME}", "Medan Johor"],
+            ["G-2", "open", "", "LAPOR! complaint", "2024-03-04T03:00:00Z", "2024-03-06T08:00:00Z", "",
+             "Jl. Contoh No. 2", "", "", "Kelurahan", "Jalan rusak, hubungi 081234567890", "12.71.20"],
+            ["G-3", "closed", "KK", "", "2024-03-05T08:00:00+07:00", "2024-03-05T15:30:00+07:00", "", "", "3.6",
+             "98.7", "", "", "kec. medan baru"]]
+    return _text(path, [header, *rows])
 
 
 def quoted_newlines(path: Path) -> Path:
@@ -188,8 +207,9 @@ CASES = [
     Case("semicolon_bom_crlf_decimal_comma", "service_requests", semicolon_bom_crlf_decimal_comma, 0, 4),
     Case("utf16_tab", "service_requests", utf16_tab, 0, 4),
     Case("cp1252_pipe", "service_requests", cp1252_pipe, 0, 4),
-    Case("indonesian_headers_names", "service_requests", indonesian_headers_names, 0, 3),
+    Case("indonesian_headers_names", "service_requests", indonesian_headers_names, 0, 4),
     Case("open311_headers", "service_requests", open311_headers, 0, 2),
+    Case("open311_georeport", "service_requests", open311_georeport, 0, 3),
     Case("quoted_newlines", "service_requests", quoted_newlines, 0, 4),
     Case("xlsx_cells", "service_requests", xlsx_cells, 0, 2, extra={"suffix": ".xlsx"}),
     Case("empty", "service_requests", empty, 1, error_code="empty_file"),

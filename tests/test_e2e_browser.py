@@ -171,7 +171,9 @@ def test_every_registry_address_typed_first_on_a_fresh_server_opens_the_app(samp
                 else:
                     tab.wait_for_selector(f'.pantau-band h1:text-is("{t(f"{spec.key}.title", "id")}")',
                                           timeout=TIMEOUT)
-                    assert tab.locator(".pantau-brand").count() == 1, address  # the frame: sidebar and brand
+                    # the frame: sidebar and brand (drawn after the page's title when the machine is busy)
+                    tab.wait_for_selector(".pantau-brand", timeout=TIMEOUT)
+                    assert tab.locator(".pantau-brand").count() == 1, address
                 tab.wait_for_timeout(1500)
                 assert tab.locator('[role="dialog"]').filter(has_text="Page not found").count() == 0, address
                 tab.close()

@@ -55,15 +55,44 @@ def test_loaded_values_are_normalised(ingest_base: Path, tmp_path: Path, capsys)
     con = duckdb.connect(str(db), read_only=True)
     rows = {r[0]: r[1:] for r in con.execute(
         "SELECT request_id, service_code, kecamatan_code, channel, submitted_at::VARCHAR, completed_at::VARCHAR, "
-        "status, lat FROM fct_service_requests WHERE request_id IN ('P-1','P-2','P-3','X-1','X-2','C-1')").fetchall()}
+        "status, lat FROM fct_service_requests "
+        "WHERE request_id IN ('P-1','P-2','P-3','P-4','X-1','X-2','C-1')").fetchall()}
     con.close()
     assert rows["P-1"] == ("KK", "12.71.11", "loket_kecamatan", "2024-03-04 09:15:00", "2024-03-05 10:00:30",
                            "completed", None)
     assert rows["P-2"][:4] == ("KTP_EL", "12.71.17", "mpp", "2024-03-05 00:00:00")
     assert rows["P-3"][3:5] == ("2024-03-04 09:15:00", "2024-03-04 12:00:00")  # Z -> WIB; +07:00 stays
+    assert rows["P-4"][4:6] == (None, "in_progress")  # a status not done keeps no completion time
     assert rows["X-1"][3] == "2024-03-04 09:15:00"
     assert rows["X-2"][3] == "2024-03-05 12:00:00"  # Excel serial 45356.5
     assert rows["C-1"][6] == pytest.approx(3.5512)   # decimal comma
+
+
+def test_an_open311_export_without_channel_loads(ingest_base: Path, tmp_path: Path, capsys) -> None:
+    """Open311 GeoReport v2: no channel (stored as `unknown`), service by code or name, free-text and address columns
+    dropped with a warning each, expected_datetime ignored, the last update of an open request not a completion."""
+    from corpus import open311_georeport
+
+    db = copy_db(ingest_base, tmp_path)
+    code, out = run_load(capsys, db, "service_requests", open311_georeport(tmp_path / "georeport.csv"))
+    assert code == 0 and out["status"] == "loaded" and out["rows_loaded"] == 3, out["errors"][:3]
+    warned = {(w["code"], w["column"]) for w in out["warnings"]}
+    assert {("dropped_free_text", "address"), ("dropped_free_text", "description"),
+            ("dropped_free_text", "agency_responsible"), ("ignored_deadline", "expected_datetime"),
+            ("channel_unknown", None), ("completion_of_open", None)} <= warned
+    assert all(w["message"] for w in out["warnings"])
+    assert {c["column"] for c in out["dropped_columns"]} == {"address", "description", "agency_responsible"}
+    con = duckdb.connect(str(db), read_only=True)
+    rows = {r[0]: r[1:] for r in con.execute(
+        "SELECT request_id, service_code, kecamatan_code, channel, completed_at::VARCHAR, status "
+        "FROM fct_service_requests WHERE request_id LIKE 'G-%'").fetchall()}
+    everything = (str(con.execute("SELECT * FROM loads").fetchall())
+                  + str(con.execute("SELECT * FROM rejects").fetchall()))
+    con.close()
+    assert rows["G-1"] == ("AKTA_LAHIR", "12.71.11", "unknown", "2024-03-05 10:00:00", "completed")
+    assert rows["G-2"] == ("LAPOR_ADUAN", "12.71.20", "unknown", None, "open")  # by its service_name
+    assert rows["G-3"][:2] == ("KK", "12.71.17")
+    assert "Jl. Contoh" not in everything and "081234567890" not in everything
 
 
 def test_personal_data_never_stored(ingest_base: Path, tmp_path: Path, capsys) -> None:

@@ -132,3 +132,22 @@ def test_every_registry_address_opens_the_app() -> None:
             calls = [n for n in ast.parse(path.read_text(encoding="utf-8")).body
                      if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)]
             assert calls and ast.unparse(calls[0]) == "frame()", address
+
+
+STARTERS = {"run", "Popen", "check_output", "check_call", "call", "create_subprocess_exec"}
+
+
+def test_subprocesses_start_the_interpreter_running_them() -> None:
+    """A program started as `python3` from PATH is not the one running the tests in a virtual environment called by
+    its path (`.venv/bin/python -m pytest`): every command line starts with sys.executable instead."""
+    found = []
+    for top in ("tests", "benchmarks", "etl", "kpi", "app", "base", "deploy"):
+        for path in (ROOT / top).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.List | ast.Tuple)
+                        and getattr(node.func, "attr", getattr(node.func, "id", "")) in STARTERS):
+                    continue
+                first = node.args[0].elts[0] if node.args[0].elts else None
+                if isinstance(first, ast.Constant) and first.value in ("python", "python3", "streamlit", "pytest"):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, f"command lines starting with a bare program name instead of sys.executable: {found}"

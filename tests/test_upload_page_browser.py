@@ -110,12 +110,12 @@ def test_upload_page_good_and_bad_file(app: tuple[str, Path], tmp_path: Path) ->
         _upload(page, good, "holds NIK numbers", "All rows are valid.")
         page.screenshot(path=str(SHOTS / "upload_good_preview.png"), full_page=True)
         page.locator(".st-key-upload_load button").click()
-        page.get_by_text("Loaded: 3 rows").wait_for(timeout=60_000)
+        page.get_by_text("Loaded: 4 rows").wait_for(timeout=60_000)
         page.screenshot(path=str(SHOTS / "upload_good_loaded.png"), full_page=True)
         con = duckdb.connect(str(db), read_only=True)
         latest = con.execute("SELECT max(load_id) FROM loads WHERE status = 'loaded'").fetchall()[0][0]
         con.close()
-        assert checksum(db)[0] == before[0] + 3
+        assert checksum(db)[0] == before[0] + 4
 
         # undo the latest load from the history
         page.locator(".st-key-upload_undo button").wait_for(timeout=60_000)

@@ -79,7 +79,7 @@ def _already_loaded(con: duckdb.DuckDBPyConnection, dataset: str, sha: str) -> i
 
 def _fast(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, module: Dataset, mode: str, load_id: int,
           mapping: dict[str, str | None] | None, options: dict[str, Any]) -> bool:
-    """module.fast_write for a clean canonical file; False, with nothing written, when the full path must run.
+    """module.fast_write for a file with nothing to reject; False, with nothing written, when the full path must run.
 
     The mapping and the personal-data check see the file's first SAMPLE_ROWS records, as on the full path.
     """
@@ -92,15 +92,25 @@ def _fast(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, module
     m, warnings = prepare(con, s, module.FIELDS, module.uses_extra_columns, mapping)
     if module.missing_required(con, m, s.header, options):
         return False
-    n = module.fast_write(con, s, m, load_id, mode, now=now_local() + CLOCK_SKEW)
-    if n is None:
+    written = module.fast_write(con, s, m, load_id, mode, now=now_local() + CLOCK_SKEW)
+    if written is None:
         return False
-    describe(res, s, m, module.FIELDS, warnings + module.fast_warnings(m))
+    n, row_warnings = written
+    describe(res, s, m, module.FIELDS, warnings + row_warnings + module.fast_warnings(m))
     res.date_order = module.date_order(con, m.col("submitted_at"))
     res.rows_read = res.rows_loaded = n
     res.rows_rejected = 0
     res.status = "loaded"
     return True
+
+
+def _file_warnings(res: LoadResult) -> None:
+    """What the file's form made the load decide, said as warnings on both paths: a non-UTF-8 encoding, dates written
+    day first."""
+    if res.encoding and res.encoding not in ("utf-8", "utf-8-sig", "xlsx"):
+        res.warnings.append(Problem("encoding", values={"encoding": res.encoding}, kind="warning"))
+    if res.date_order and not res.date_order.startswith("YYYY"):
+        res.warnings.append(Problem("date_order", values={"order": res.date_order}, kind="warning"))
 
 
 def _process(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, module: Dataset, mode: str, partial: bool,
@@ -191,6 +201,7 @@ def load_file(db: Path, dataset: str, path: Path, *, mode: str | None = None, pa
             if dry_run:
                 _process(ro, s, res, module=module, mode=mode, partial=partial, write_load_id=None, mapping=mapping,
                          options=options)
+                _file_warnings(res)
                 return res
         t_copy = time.perf_counter()
         with write_transaction(db, refresh=False) as con:
@@ -203,6 +214,7 @@ def load_file(db: Path, dataset: str, path: Path, *, mode: str | None = None, pa
             try:
                 _process(con, s, res, module=module, mode=mode, partial=partial, write_load_id=res.load_id,
                          mapping=mapping, options=options)
+                _file_warnings(res)
             except _Rejected as exc:
                 res.errors, res.error_total, res.status = exc.problems, len(exc.problems), "rejected"
             _audit(con, res, source)
@@ -210,7 +222,7 @@ def load_file(db: Path, dataset: str, path: Path, *, mode: str | None = None, pa
                 t0 = time.perf_counter()
                 mark_touched(con, res.load_id)
                 # the calendar grows with the requests; a day that changed (an edited pack) moves every deadline
-                moved = refresh_calendar(con, now_local().date())
+                moved = refresh_calendar(con, now_local().date(), keep_if_same=True)
                 refresh_marts(con, only_touched=mode != "replace" and not moved)
                 res.timings["marts"] = round(time.perf_counter() - t0, 3)
             t_commit = time.perf_counter()

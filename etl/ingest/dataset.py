@@ -45,9 +45,9 @@ class Dataset(Protocol):
         ...
 
     def fast_write(self, con: duckdb.DuckDBPyConnection, s: Sniffed, m: Mapping, load_id: int, mode: str, *,
-                   now: object) -> int | None:
-        """One typed pass for a file whose every value is canonical; None (nothing written) when the full path must
-        run."""
+                   now: object) -> tuple[int, list[Problem]] | None:
+        """One pass straight into the facts: the rows written and the row-level warnings, the same as the full
+        path's; None (nothing written) when the full path must run."""
         ...
 
     def fast_warnings(self, m: Mapping) -> list[Problem]:

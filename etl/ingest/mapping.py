@@ -34,10 +34,20 @@ REQUEST_FIELDS: dict[str, tuple[str, ...]] = {
     "completed_at": ("completed_at", "tanggal_selesai", "tgl_selesai", "closed_date", "closed", "updated_datetime",
                      "waktu_selesai", "closed_at"),
     "status": ("status", "status_permohonan", "keadaan"),
+    # a second way to say the service (Open311 has both service_code and service_name): read where the code is empty
+    "service_name": ("service_name", "nama_layanan"),
     "lat": ("lat", "latitude", "lintang"),
     "lon": ("lon", "lng", "long", "longitude", "bujur"),
 }
-REQUEST_REQUIRED = ("request_id", "service_code", "kecamatan_code", "channel", "submitted_at")
+# What every KPI needs: which request, which service (its standard), where, and when it came in. The channel, the
+# completion, the status and the coordinates may be missing: a real export (Open311, a registry extract) often has
+# no channel; the channel is then `unknown`, the status follows the completion, and the map leaves the request out.
+REQUEST_REQUIRED = ("request_id", "service_code", "kecamatan_code", "submitted_at")
+# Columns of 311 exports that are read by nothing and may hold personal data (free text, a street address): dropped,
+# with a warning. An export's own deadline (expected_datetime) is ignored: Pantau computes the deadline itself.
+FREE_TEXT_HEADERS = {"address", "description", "agency_responsible", "alamat", "keterangan", "uraian",
+                     "incident_address", "street_address", "resolution_description", "descriptor"}
+IGNORED_HEADERS = {"expected_datetime", "due_date", "tenggat"}
 
 TOURISM_FIELDS: dict[str, tuple[str, ...]] = {
     "indicator": ("indicator", "indikator", "variabel", "variable"),
@@ -65,10 +75,10 @@ class Mapping:
     dropped: dict[int, str] = field(default_factory=dict)   # index -> reason code (pii_name | pii_nik)
     ignored: list[int] = field(default_factory=list)
 
-    def col(self, name: str) -> str:
-        """The SQL identifier of a field's column (c1..cN, made by our code), or NULL."""
+    def col(self, name: str, table: str = "") -> str:
+        """The SQL identifier of a field's column (c1..cN, made by our code, after `table.` if given), or NULL."""
         i = self.fields.get(name)
-        return f"c{i + 1}" if i is not None else "NULL"
+        return f"{table + '.' if table else ''}c{i + 1}" if i is not None else "NULL"
 
 
 def guess_mapping(header: list[str], spec: dict[str, tuple[str, ...]]) -> dict[str, int]:
@@ -94,6 +104,8 @@ def personal_columns(con: duckdb.DuckDBPyConnection, header: list[str], keep: se
             out[i] = "pii_name"
         elif n in NIK_HEADERS:
             out[i] = "pii_nik"
+        elif n in FREE_TEXT_HEADERS:
+            out[i] = "free_text"
     candidates = [i for i in range(len(header)) if i not in out and i not in keep]
     if candidates:
         # one scan over a sample: share of values that look like a NIK, per column
@@ -128,14 +140,19 @@ def prepare(con: duckdb.DuckDBPyConnection, s: Sniffed, fields_spec: dict[str, t
     keep = {fields["request_id"]} if "request_id" in fields else set()
     dropped = personal_columns(con, header, keep)
     fields = {f: i for f, i in fields.items() if i not in dropped}
-    warnings = []
+    warnings = [Problem(f"dropped_{why}", column=header[i], kind="warning") for i, why in sorted(dropped.items())]
+    # a field read from a column named otherwise (an alias: 'tanggal_masuk' for submitted_at) is said, so a wrong
+    # guess shows before the load
+    warnings += [Problem("mapped_column", column=header[i], values={"field": f}, kind="warning")
+                 for f, i in fields.items() if norm_header(header[i]) != f and not (override and f in override)]
     used = set(fields.values()) | set(dropped)
     m = Mapping(fields, dropped)
     for i, h in enumerate(header):
         if i not in used and not uses_extra_columns(h):
             m.ignored.append(i)
             if h.strip() and norm_header(h):
-                warnings.append(Problem("ignored_column", column=h, kind="warning"))
+                code = "ignored_deadline" if norm_header(h) in IGNORED_HEADERS else "ignored_column"
+                warnings.append(Problem(code, column=h, kind="warning"))
     return m, warnings
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 
 from base.clock import utc_offset_minutes
+from base.settings import city_settings
 from etl.ingest.result import FileRejected
 from etl.ingest.sniff import Sniffed
 from etl.store import SQL_DIR
@@ -50,8 +53,11 @@ def read_raw(con: duckdb.DuckDBPyConnection, s: Sniffed, limit: int | None = Non
 
 def parse_macros() -> str:
     """The parsing macros (etl/sql/staging/000_macros.sql) for this city: offsets convert to its local time."""
+    zone = city_settings().timezone
+    if not re.fullmatch(r"[A-Za-z_]+(/[A-Za-z_+\-]+)*", zone):  # an IANA name, validated by base.settings too
+        raise ValueError(f"time zone {zone!r} is not an IANA name")
     text = (SQL_DIR / "staging" / "000_macros.sql").read_text(encoding="utf-8")
-    return text.replace("{offset_minutes}", str(int(utc_offset_minutes())))
+    return text.replace("{offset_minutes}", str(int(utc_offset_minutes()))).replace("{zone}", zone)
 
 
 def run_script(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> None:

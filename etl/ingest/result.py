@@ -34,8 +34,9 @@ class Problem:
                  **self.values)
 
     def as_dict(self, lang: str = "en") -> dict[str, Any]:
-        out = {"line": self.line, "column": self.column, "reason": self.reason(lang), "code": self.code}
-        return out
+        """line, column, code and the message (as `message`, and as `reason` for scripts written before it)."""
+        text = self.reason(lang)
+        return {"line": self.line, "column": self.column, "reason": text, "message": text, "code": self.code}
 
 
 @dataclass

@@ -11,6 +11,7 @@ from etl.ingest.mapping import REQUEST_FIELDS, REQUEST_REQUIRED, Mapping
 from etl.ingest.read import run_script
 from etl.ingest.result import Problem
 from etl.ingest.sniff import Sniffed
+from etl.reference import UNKNOWN_CHANNEL
 from etl.store import SQL_DIR
 
 STAGING_SQL = SQL_DIR / "staging" / "service_requests.sql"
@@ -103,18 +104,31 @@ def stage(con: duckdb.DuckDBPyConnection, m: Mapping, s: Sniffed, *, now: object
           options: dict) -> dict:
     """Run the staging + validation SQL: creates stg_service_requests, ing_errors, ing_repeats."""
     build_lookups(con)
-    cols = {f: m.col(f) for f in REQUEST_FIELDS}
+    cols = columns(m)
     kept = [f"c{i + 1}" for i in range(len(s.header)) if i not in m.dropped]
     # DuckDB reads an empty field as NULL, so one coalesce finds rows with any content (cheaper than trims)
     cols["not_empty"] = f"coalesce({', '.join(kept)}) IS NOT NULL" if kept else "false"
     run_script(con, STAGING_SQL.read_text(encoding="utf-8").format(**cols), {"now": now, "append": append})
-    rows_read, repeats = con.execute(
-        "SELECT (SELECT count(*) FROM stg_service_requests), (SELECT count(*) FROM ing_repeats)").fetchone()
+    rows_read, repeats, open_done = con.execute(
+        "SELECT (SELECT count(*) FROM stg_service_requests), (SELECT count(*) FROM ing_repeats), "
+        "(SELECT count(*) FROM stg_service_requests WHERE completed_given IS NOT NULL AND ing_open_status(status))"
+    ).fetchone()
     warnings = []
     if repeats:
         warnings.append(Problem("duplicate_rows", values={"n": repeats}, kind="warning"))
+    if open_done:
+        warnings.append(Problem("completion_of_open", values={"n": open_done}, kind="warning"))
     return {"rows_read": rows_read, "repeats": repeats, "warnings": warnings + fast_warnings(m),
             "date_order": date_order(con, m.col("submitted_at"))}
+
+
+def columns(m: Mapping, table: str = "") -> dict[str, str]:
+    """The SQL of each field's column (c1..cN or NULL, after `table.` if given); the service is its code or, where
+    that is empty, its name."""
+    cols = {f: m.col(f, table) for f in REQUEST_FIELDS}
+    if "service_name" in m.fields:
+        cols["service_code"] = f"coalesce({cols['service_code']}, {cols['service_name']})"
+    return cols
 
 
 def _save_replaced(con: duckdb.DuckDBPyConnection, load_id: int, mode: str, new_ids: str, older: str) -> None:
@@ -140,7 +154,8 @@ def _save_replaced(con: duckdb.DuckDBPyConnection, load_id: int, mode: str, new_
 
 def fast_warnings(m: Mapping) -> list[Problem]:
     """Warnings that depend on the mapping alone (both paths give them)."""
-    return [Problem("status_derived", kind="warning")] if "status" not in m.fields else []
+    return ([Problem("status_derived", kind="warning")] if "status" not in m.fields else []) + (
+        [Problem("channel_unknown", kind="warning")] if "channel" not in m.fields else [])
 
 
 def write(con: duckdb.DuckDBPyConnection, load_id: int, mode: str) -> int:
@@ -165,32 +180,66 @@ def write(con: duckdb.DuckDBPyConnection, load_id: int, mode: str) -> int:
     return int(n)
 
 
-# --- the fast path: a clean file in the canonical form, typed by DuckDB's CSV reader straight into the facts -------
-CANONICAL_TIMESTAMP = "%Y-%m-%d %H:%M:%S"  # the first form ing_ts tries (etl/sql/staging/000_macros.sql)
+# --- the fast path: one pass from the file straight into the facts --------------------------------------------------
+# Far in the future: what a completion time the full path would not load becomes, so the check below sends the file
+# there (it names the problem, or gives its warning).
+NOT_LOADED = "TIMESTAMP '9999-12-31 00:00:00'"
+# What the time in the completion column of a request still open becomes, until it is cleared and counted (the
+# full path's completion_of_open warning): Open311's updated_datetime is in every row, so this is common.
+OPEN_GIVEN = "TIMESTAMP '9999-12-30 00:00:00'"
+# The dimension fields and the alias table that resolves each (build_lookups).
+RESOLVED = (("service_code", "ing_service_alias"), ("kecamatan_code", "ing_kecamatan_alias"),
+            ("channel", "ing_channel_alias"), ("status", "ing_status_alias"))
+
+
+def _sample_maps(con: duckdb.DuckDBPyConnection, cols: dict[str, str]) -> dict[str, object] | None:
+    """For each resolved field, each spelling of the file's first rows (ing_raw, the sample) and the code the full
+    path resolves it to — the same lookup as the staging SQL's — with every code as itself: query parameters
+    `<field>_k` and `<field>_v` for a MAP. None when a spelling or a time of the sample resolves to nothing (the file
+    has errors: the full path names them)."""
+    params: dict[str, object] = {}
+    for field, table in RESOLVED:
+        pairs = con.execute(f"""SELECT d.v, a.code
+                                FROM (SELECT DISTINCT {cols[field]}::VARCHAR AS v FROM ing_raw
+                                      UNION SELECT code FROM {table} WHERE key = ing_key(code)) AS d
+                                LEFT JOIN {table} AS a ON a.key = ing_key(d.v)
+                                WHERE d.v IS NOT NULL""").fetchall()
+        if any(code is None for _, code in pairs):
+            return None
+        params[f"{field}_k"], params[f"{field}_v"] = [v for v, _ in pairs], [code for _, code in pairs]
+    bad_times = con.execute(
+        f"""SELECT count(*) FILTER (WHERE (s IS NOT NULL AND ing_ts(s) IS NULL)
+                                    OR (c IS NOT NULL AND ing_ts(c) IS NULL))
+            FROM (SELECT {cols['submitted_at']}::VARCHAR AS s, {cols['completed_at']}::VARCHAR AS c FROM ing_raw)"""
+    ).fetchone()[0]
+    return None if bad_times else params
 
 
 def fast_write(con: duckdb.DuckDBPyConnection, s: Sniffed, m: Mapping, load_id: int, mode: str, *,
-               now: object) -> int | None:
-    """Load a file whose every value is already canonical in one typed read; None (nothing written) otherwise.
+               now: object) -> tuple[int, list[Problem]] | None:
+    """Load the file in one pass straight into the facts: the rows written and the row-level warnings; None (nothing
+    written) when the full path must run.
 
-    Canonical: codes exactly as the city pack spells them, timestamps 'YYYY-MM-DD HH:MM:SS', plain decimal points,
-    no repeated request id, nothing the full path would reject. The rows are read straight into the facts inside a
-    transaction; if DuckDB's reader rejects any record or any row is not canonical, the transaction is rolled back
-    and the caller takes the full path (which reads every form and explains every error). What is loaded is then
-    exactly what the full path loads (tests/test_ingest_fast.py compares both on every corpus file).
+    The pass reads every column as text with DuckDB's CSV reader (quotes, CRLF, any delimiter) and converts each
+    value exactly as the staging SQL does: codes or names through the spellings of the file's first rows (a
+    spelling seen later only there sends the file to the full path), timestamps by ing_ts (ISO or day-first dates,
+    offsets and 'Z' to the city's time), numbers by ing_num. Inside a transaction, one check then finds anything the
+    full path would reject, skip or warn about row by row (a repeated id, a completion before submission, an open
+    request with a completion time…); if there is any, or the reader rejected a record, it rolls back and the full
+    path runs, which explains every error. So what is loaded is exactly what the full path loads
+    (tests/test_ingest_fast.py compares both on every corpus file and its variants).
     """
     build_lookups(con)
-    codes = {}
-    for field, table in (("service_code", "ing_service_alias"), ("kecamatan_code", "ing_kecamatan_alias"),
-                         ("channel", "ing_channel_alias"), ("status", "ing_status_alias")):
-        # a code stands for itself only if the full path resolves it to itself (ambiguous keys resolve to nothing)
-        codes[field] = [r[0] for r in con.execute(f"SELECT code FROM {table} WHERE key = ing_key(code)").fetchall()]
-    types = {f"c{i + 1}": "VARCHAR" for i in range(len(s.header))}
-    for field, kind in (("submitted_at", "TIMESTAMP"), ("completed_at", "TIMESTAMP"), ("lat", "DOUBLE"),
-                        ("lon", "DOUBLE")):
-        if field in m.fields:
-            types[m.col(field)] = kind
-    c = {f: m.col(f) for f in REQUEST_FIELDS}
+    cols = columns(m)
+    maps = _sample_maps(con, cols)
+    if maps is None:
+        return None
+    raw = columns(m, "r")
+    # a spelling's code by MAP lookup, not a join: DuckDB may build a join's hash table on the file's side
+    code = {f: f"map_extract_value(MAP(${f}_k, ${f}_v), {raw[f]})" for f, _ in RESOLVED}
+    kept = [f"r.c{i + 1}" for i in range(len(s.header)) if i not in m.dropped]
+    status = (f"CASE WHEN {raw['status']} IS NULL THEN (CASE WHEN {raw['completed_at']} IS NULL THEN 'open' "
+              f"ELSE 'completed' END) ELSE {code['status']} END")
     con.execute("DROP TABLE IF EXISTS ing_fast_rejects")
     con.execute("DROP TABLE IF EXISTS ing_fast_scans")
     # The facts keep no order (the marts are sorted): letting DuckDB's parallel reader append its chunks as they come
@@ -201,35 +250,40 @@ def fast_write(con: duckdb.DuckDBPyConnection, s: Sniffed, m: Mapping, load_id: 
         n = con.execute(
             f"""
             INSERT INTO fct_service_requests
-            SELECT {c['request_id']}, {c['service_code']}, {c['kecamatan_code']}, {c['channel']}, {c['submitted_at']},
-                   {c['completed_at']},
-                   coalesce({c['status']}, CASE WHEN {c['completed_at']} IS NULL THEN 'open' ELSE 'completed' END),
-                   {c['lat']}, {c['lon']}, $id
+            SELECT nullif(trim({raw['request_id']}), ''), {code['service_code']}, {code['kecamatan_code']},
+                   CASE WHEN {raw['channel']} IS NULL THEN '{UNKNOWN_CHANNEL}' ELSE {code['channel']} END,
+                   ing_ts({raw['submitted_at']}),
+                   CASE WHEN {raw['completed_at']} IS NULL THEN NULL
+                        WHEN ing_open_status({status}) THEN {OPEN_GIVEN}
+                        ELSE coalesce(ing_ts({raw['completed_at']}), {NOT_LOADED}) END,
+                   {status},
+                   CASE WHEN {raw['lat']} IS NULL THEN NULL ELSE coalesce(ing_num({raw['lat']}), 1e9) END,
+                   CASE WHEN {raw['lon']} IS NULL THEN NULL ELSE coalesce(ing_num({raw['lon']}), 1e9) END,
+                   $id
             FROM read_csv($path, delim = $delim, quote = '"', escape = '"', header = true, auto_detect = false,
-                          columns = $columns, timestampformat = $ts, strict_mode = true, null_padding = false,
+                          all_varchar = true, columns = $columns, strict_mode = true, null_padding = false,
                           store_rejects = true, rejects_table = 'ing_fast_rejects', rejects_scan = 'ing_fast_scans')
+                 AS r
             -- no max_line_size: a larger one makes DuckDB keep the rows in memory until the checkpoint, which is
             -- slower; a longer line fails here and the full path reads it
+            WHERE {f"coalesce({', '.join(kept)}) IS NOT NULL" if kept else "false"}
             """,
-            {"path": str(s.path), "delim": s.delimiter, "columns": types, "ts": CANONICAL_TIMESTAMP, "id": load_id},
+            {"path": str(s.path), "delim": s.delimiter, "id": load_id,
+             "columns": {f"c{i + 1}": "VARCHAR" for i in range(len(s.header))}, **maps},
         ).fetchall()[0][0]
+        # a missing or unresolved service, kecamatan, channel, status or submission failed the NOT NULL constraints
         bad = con.execute(
-            """
+            f"""
             SELECT (SELECT count(*) FROM ing_fast_rejects) > 0 OR count(*) = 0
-                OR count(*) FILTER (WHERE request_id IS NULL OR request_id = '' OR request_id <> trim(request_id)
-                    OR NOT coalesce(list_contains($service, service_code), false)
-                    OR NOT coalesce(list_contains($kecamatan, kecamatan_code), false)
-                    OR NOT coalesce(list_contains($channel, channel), false)
-                    OR NOT coalesce(list_contains($status, status), false)
-                    OR submitted_at IS NULL OR submitted_at > $now
-                    OR completed_at > $now OR completed_at < submitted_at
+                OR count(*) FILTER (WHERE request_id IS NULL
+                    OR submitted_at > $now OR (completed_at > $now AND completed_at <> {OPEN_GIVEN})
+                    OR completed_at < submitted_at
                     OR (status = 'completed' AND completed_at IS NULL)
                     OR abs(lat) > 90 OR abs(lon) > 180) > 0
                 OR count(DISTINCT request_id) < count(*)
             FROM fct_service_requests WHERE load_id = $id
             """,
-            {"id": load_id, "now": now, "service": codes["service_code"],
-             "kecamatan": codes["kecamatan_code"], "channel": codes["channel"], "status": codes["status"]},
+            {"id": load_id, "now": now},
         ).fetchone()[0]
         if not bad and mode == "append":  # an id loaded before is an error on the full path
             bad = con.execute(
@@ -243,6 +297,9 @@ def fast_write(con: duckdb.DuckDBPyConnection, s: Sniffed, m: Mapping, load_id: 
         if bad:
             con.execute("ROLLBACK")
             return None
+        open_done = con.execute(
+            f"UPDATE fct_service_requests SET completed_at = NULL WHERE load_id = $id AND completed_at = {OPEN_GIVEN}",
+            {"id": load_id}).fetchone()[0]
         _save_replaced(con, load_id, mode, "SELECT request_id FROM fct_service_requests WHERE load_id = $id",
                        "load_id <> $id")
         con.execute("COMMIT")
@@ -251,7 +308,7 @@ def fast_write(con: duckdb.DuckDBPyConnection, s: Sniffed, m: Mapping, load_id: 
         return None
     finally:
         con.execute("SET preserve_insertion_order = true")
-    return int(n)
+    return int(n), [Problem("completion_of_open", values={"n": open_done}, kind="warning")] if open_done else []
 
 
 FIELDS = REQUEST_FIELDS

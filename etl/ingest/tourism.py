@@ -256,7 +256,7 @@ REQUIRED = TOURISM_REQUIRED
 
 
 def fast_write(_con: duckdb.DuckDBPyConnection, _s: Sniffed, _m: Mapping, _load_id: int, _mode: str, *,
-               now: object) -> int | None:
+               now: object) -> tuple[int, list[Problem]] | None:
     """Tourism files are small and come in three layouts: always the full path."""
     return None
 

@@ -1,6 +1,6 @@
 -- Parsing helpers for uploads (temp macros: they live only on the loading connection).
 -- ing_city_offset() = the city's offset from UTC in minutes, from city.toml's `timezone` ({offset_minutes} is filled
--- in by etl.ingest.read.parse_macros() before this file runs).
+-- in by etl.ingest.read.parse_macros() before this file runs, as is the zone's IANA name).
 CREATE OR REPLACE TEMP MACRO ing_city_offset() AS {offset_minutes};
 -- ing_ts(text) -> naive local TIMESTAMP (the city's wall-clock time) or NULL. Accepts, day first, never month first:
 --   ISO 'YYYY-MM-DD[ T]HH:MM[:SS[.fff]]' and 'YYYY-MM-DD' (the city's local time); with an offset or 'Z' it is
@@ -24,8 +24,17 @@ CREATE OR REPLACE TEMP MACRO ing_ts_any(s) AS
             TIMESTAMP '1899-12-30' + to_microseconds(round(TRY_CAST(s AS DOUBLE) * 86400000000)::BIGINT)
         ELSE ing_ts_local(s)
     END;
--- the canonical form first: one cheap attempt for the common case, the rest only for values it did not parse
-CREATE OR REPLACE TEMP MACRO ing_ts(s) AS coalesce(try_strptime(s, '%Y-%m-%d %H:%M:%S'), ing_ts_any(trim(s)));
+-- ing_ts_offset(text): an ISO timestamp with an offset or 'Z', as the city's local time (ICU's time zones; the zone
+-- {zone} is filled in with the offset above). One strptime: the regular expressions of ing_ts_any cost far more.
+CREATE OR REPLACE TEMP MACRO ing_ts_offset(s) AS timezone('{zone}', try_strptime(
+    CASE WHEN s[-1:] = 'Z' THEN s[:-1] || '+00:00' ELSE s END,
+    ['%Y-%m-%dT%H:%M:%S%z', '%Y-%m-%d %H:%M:%S%z', '%Y-%m-%dT%H:%M:%S.%f%z', '%Y-%m-%d %H:%M:%S.%f%z',
+     '%Y-%m-%dT%H:%M%z', '%Y-%m-%d %H:%M%z']));
+-- the canonical form first: one cheap attempt for the common case; then an offset; the rest only for what is left
+CREATE OR REPLACE TEMP MACRO ing_ts(s) AS coalesce(try_strptime(s, '%Y-%m-%d %H:%M:%S'), ing_ts_offset(s),
+                                                   ing_ts_any(trim(s)));
+-- ing_open_status(code): a status that is not done yet (its completion time, if any, is not one)
+CREATE OR REPLACE TEMP MACRO ing_open_status(code) AS coalesce(code IN ('open', 'in_progress'), false);
 
 -- ing_num(text) -> DOUBLE or NULL; decimal comma accepted ('3,5912'), thousands dots with it ('1.234,5').
 CREATE OR REPLACE TEMP MACRO ing_num(s) AS CASE

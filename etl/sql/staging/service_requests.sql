@@ -25,12 +25,15 @@ WITH src AS (
                                                                          ON a.key = ing_key(v))
 , st AS (SELECT v, a.code FROM (SELECT DISTINCT {status}::VARCHAR AS v FROM ing_raw) LEFT JOIN ing_status_alias AS a
                                                                         ON a.key = ing_key(v))
-SELECT src.*,
+-- A missing channel (no column, or an empty cell) is `unknown`: no KPI needs it. A status that is not done with a
+-- time in the completion column (Open311's updated_datetime is the last update) keeps no completion time.
+SELECT src.* REPLACE (CASE WHEN ing_open_status(st.code) THEN NULL ELSE completed_raw END AS completed_raw),
+       completed_raw AS completed_given,
        svc.code AS service_code,
        kec.code AS kecamatan_code,
-       ch.code AS channel,
+       CASE WHEN channel_raw IS NULL THEN 'unknown' ELSE ch.code END AS channel,
        ing_ts(submitted_raw) AS submitted_at,
-       ing_ts(completed_raw) AS completed_at,
+       CASE WHEN ing_open_status(st.code) THEN NULL ELSE ing_ts(completed_raw) END AS completed_at,
        CASE WHEN status_raw IS NULL THEN (CASE WHEN completed_raw IS NULL THEN 'open' ELSE 'completed' END)
             ELSE st.code END AS status,
        ing_num(lat_raw) AS lat,
@@ -65,7 +68,7 @@ SELECT rn, 'kecamatan_code', CASE WHEN kecamatan_raw IS NULL THEN 'missing_value
        kecamatan_raw, NULL
 FROM stg_service_requests WHERE kecamatan_code IS NULL
 UNION ALL
-SELECT rn, 'channel', CASE WHEN channel_raw IS NULL THEN 'missing_value' ELSE 'unknown_channel' END, channel_raw, NULL
+SELECT rn, 'channel', 'unknown_channel', channel_raw, NULL
 FROM stg_service_requests WHERE channel IS NULL
 UNION ALL
 SELECT rn, 'submitted_at',
