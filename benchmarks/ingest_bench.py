@@ -96,12 +96,13 @@ def make_realistic(canonical: Path, path: Path, bad_share: float = 0.0) -> int:
                         [str(city_dir() / "kecamatan.csv")]).fetchall()
     con.execute("CREATE TEMP TABLE kec AS SELECT unnest($c) AS code, unnest($n) AS name",
                 {"c": [c for c, _ in names], "n": [n for _, n in names]})
-    bad_every = int(1 / bad_share) if bad_share else 0
+    bad_every = int(2 / bad_share) if bad_share else 0  # two kinds of bad row per `bad_every` rows
     local = int(utc_offset_minutes())  # offsets: the same instant written in another zone
     con.execute("""
         CREATE TEMP TABLE r AS
         SELECT row_number() OVER () AS i, * FROM read_csv(?, header = true, all_varchar = true)""", [str(canonical)])
-    n_bad = con.execute(f"SELECT count(*) FROM r WHERE {bad_every} > 0 AND i % {max(bad_every, 1)} = 7").fetchone()[0]
+    n_bad = con.execute(f"SELECT count(*) FROM r WHERE {bad_every} > 0 AND i % {max(bad_every, 1)} IN (7, 11)"
+                        ).fetchone()[0]
     con.execute(f"""
         COPY (
             SELECT request_id, service_code,
@@ -158,6 +159,7 @@ def main() -> int:
                          "bad: realistic with 1%% bad rows, loaded with --partial")
     ap.add_argument("--full-path", action="store_true",
                     help="also time each load with the fast path off (PANTAU_FAST_LOAD=0), as for a messy file")
+    ap.add_argument("--make-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     work = Path(args.dir)
     work.mkdir(parents=True, exist_ok=True)
@@ -165,13 +167,23 @@ def main() -> int:
         csv_path = work / f"nightly_{args.rows}.csv"
         make_recent_csv(csv_path, args.rows, Path(args.into))
         base = Path(args.into)
-    else:
+    elif args.make_only:  # in a child process: see below
         csv_path = work / f"requests_{args.rows}.csv"
         if not csv_path.exists():
             make_csv(csv_path, args.rows)
         if args.kind != "canonical":
-            canonical, csv_path = csv_path, work / f"requests_{args.rows}_{args.kind}.csv"
-            n_bad = make_realistic(canonical, csv_path, 0.01 if args.kind == "bad" else 0.0)
+            print(make_realistic(csv_path, work / f"requests_{args.rows}_{args.kind}.csv",
+                                 0.01 if args.kind == "bad" else 0.0))
+        return 0
+    else:
+        # The files are made in a child process: Linux keeps a process's peak RSS across fork and exec, so a parent
+        # that had built a 10M-row file in memory would lend that peak to every child measured after it.
+        made = subprocess.run([sys.executable, __file__, "--make-only", "--rows", str(args.rows), "--kind", args.kind,
+                               "--dir", str(work)], check=True, capture_output=True, text=True)
+        csv_path = work / f"requests_{args.rows}.csv"
+        if args.kind != "canonical":
+            csv_path = work / f"requests_{args.rows}_{args.kind}.csv"
+            n_bad = int(made.stdout.split()[-1])
         base = work / "base.duckdb"
     if not base.exists():
         from etl.build import build
