@@ -4,6 +4,7 @@ every chart is a kpi.charts builder's Vega-Lite spec. The result is plain JSON-a
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -236,6 +237,7 @@ def gather(r: Reader, req: Request) -> tuple[dict[str, Any], dict[str, dict[str,
             "title": t("briefing.title", lang),
             "sample": t("briefing.sample", lang),
             "page_of": t("briefing.page_of", lang),
+            "at_a_glance": t("briefing.at_a_glance", lang),
             "contents": t("briefing.contents", lang),
             **{f"section_{s}": t(f"briefing.section.{s}", lang) for s in sections},
         },
@@ -314,7 +316,7 @@ def gather(r: Reader, req: Request) -> tuple[dict[str, Any], dict[str, dict[str,
             [[row.kecamatan, _value("index", row.score, lang), _status(row.score, lang),
               fmt.number(row.received, lang), fmt.number(row.completed, lang), fmt.percent(row.on_time_rate, lang)]
              for row in ordered.itertuples()],
-            [1, 3, 4, 5], [2, 1, 1.2, 1, 1, 1]),
+            [1, 3, 4, 5], [2, 0.9, 1.9, 0.9, 0.9, 1]),
     }
 
     # 4. biggest movers
@@ -322,7 +324,7 @@ def gather(r: Reader, req: Request) -> tuple[dict[str, Any], dict[str, dict[str,
     least = fmt.number(queries.MOVERS_MIN_COMPLETED, lang)
     content["movers"] = {
         "explain": t("overview.movers_explain", lang, n=least),
-        "none": t("overview.movers_none", lang, n=least) if movers.empty else None,
+        "none": t("briefing.movers_none", lang, n=least) if movers.empty else None,
         "groups": [{"title": t(f"overview.movers_{d}", lang),
                     "items": [t(f"overview.mover_{d}", lang, service=m.service, kecamatan=m.kecamatan,
                                 before=fmt.hours(m.median_hours_prev, lang), after=fmt.hours(m.median_hours, lang))
@@ -377,9 +379,9 @@ def gather(r: Reader, req: Request) -> tuple[dict[str, Any], dict[str, dict[str,
             [[i, kec_names.get(row.kecamatan_code, row.kecamatan_code),
               svc_names.get(row.service_code, row.service_code), fmt.number(row.overdue, lang),
               fmt.day(pd.Timestamp(row.oldest_due_at).date(), lang),
-              fmt.number((end - pd.Timestamp(row.oldest_due_at)).days, lang), ""]
+              fmt.number(math.ceil((end - pd.Timestamp(row.oldest_due_at)) / pd.Timedelta(days=1)), lang), ""]
              for i, row in enumerate(oldest.itertuples(), 1)],
-            [0, 3, 5], [0, 1.3, 1.6, 0, 0, 0, 2.6]),
+            [0, 3, 5], [0, 1.5, 2, 0, 0, 0, 2.3]),
     }
 
     # 7. twelve weeks up to this one

@@ -59,7 +59,8 @@ def for_print(spec: dict[str, Any], width: int = CHART_WIDTH, height: int | None
     out["width"] = width
     if height:
         out["height"] = height
-    out["config"] = {**spec.get("config", {}), "font": FONT, "background": "white"}
+    # transparent: the SAMPLE mark behind the page shows through the charts too
+    out["config"] = {**spec.get("config", {}), "font": FONT, "background": "transparent"}
     return out
 
 
