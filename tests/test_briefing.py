@@ -296,3 +296,46 @@ def test_smtp_down_leaves_the_pdf_and_says_so(sample_db: Path, tmp_path: Path) -
     assert done.returncode == 2
     assert f"The PDF is saved at {out}" in done.stderr and "sending the e-mail failed" in done.stderr
     assert out.read_bytes().startswith(b"%PDF")
+
+
+# --- the overview's button ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_overview_offers_the_briefing_of_the_week_in_view(app_env: Path, lang: str) -> None:
+    from test_app_pages import run_page
+
+    at = run_page("overview", lang=lang, period="custom", **{"from": "2026-10-01", "to": "2026-10-31"})
+    [button] = [b for b in at.get("download_button") if b.proto.label == t("briefing.download", lang)]
+    assert "2026-W43" in button.proto.help and fmt.day(date(2026, 10, 19), lang) in button.proto.help
+    # two days hold no whole week: the page says what the briefing needs instead of offering a wrong week
+    at = run_page("overview", lang=lang, period="custom", **{"from": "2026-10-30", "to": "2026-10-31"})
+    assert not [b for b in at.get("download_button") if b.proto.label == t("briefing.download", lang)]
+    assert t("briefing.download_none", lang) in [str(c.value) for c in at.caption]
+
+
+@pytest.mark.browser
+def test_the_button_downloads_the_pdf_in_a_browser(sample_db: Path) -> None:
+    """In Chromium: the click runs the deferred callable on Streamlit's side and a real PDF arrives."""
+    from tests.test_e2e_browser import CHROMIUM, _open
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing")  # test_e2e_browser fails the run for it where a browser is required
+    from playwright.sync_api import sync_playwright
+
+    from tests import test_e2e_browser
+
+    servers = test_e2e_browser.server.__wrapped__(sample_db)
+    base = next(servers)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=test_e2e_browser.ARGS)
+            tab = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+            _open(tab, base, "overview", "en")
+            with tab.expect_download(timeout=120_000) as download:
+                tab.get_by_role("button", name=t("briefing.download", "en")).click()
+            pdf = Path(download.value.path()).read_bytes()
+            name = download.value.suggested_filename
+            browser.close()
+    finally:
+        next(servers, None)
+    assert pdf.startswith(b"%PDF") and len(PdfReader(io.BytesIO(pdf)).pages) >= 7
+    assert name.startswith("pantau_briefing_") and name.endswith(".pdf")

@@ -7,8 +7,16 @@ browser, no screenshot. mail.py sends the file. Entry points: `python -m etl bri
 
 from __future__ import annotations
 
-from kpi.briefing.content import BriefingError, Request, available_weeks, check, last_complete_week, parse_week
+from kpi.briefing.content import (
+                                  BriefingError,
+                                  Request,
+                                  available_weeks,
+                                  check,
+                                  last_complete_week,
+                                  parse_week,
+                                  week_within,
+)
 from kpi.briefing.render import Briefing, make
 
 __all__ = ["Briefing", "BriefingError", "Request", "available_weeks", "check", "last_complete_week", "make",
-           "parse_week"]
+           "parse_week", "week_within"]
