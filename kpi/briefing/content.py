@@ -21,7 +21,7 @@ from kpi.filters import Filters
 
 WEEK_RE = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
 TREND_WEEKS = 12
-FOLLOW_UP_ROWS = 25  # the oldest pairs: what a meeting can go through; the total is stated under the table
+FOLLOW_UP_ROWS = 20  # the oldest pairs: what a meeting can go through; the total is stated under the table
 # The headline KPIs in the dashboard's order, and how each is shown and how its change reads (kpi.fmt.delta kinds).
 HEADLINE = (("received", "count"), ("completed", "count"), ("open_at_end", "count"), ("overdue_at_end", "count"),
             ("median_hours", "hours"), ("p90_hours", "hours"), ("on_time_rate", "points"))
