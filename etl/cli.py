@@ -172,7 +172,7 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     # The entry point may reach the read side's briefing (tests/test_layers.py allows exactly this import); it is
     # imported here, not at the top, so the writer's commands never load Typst or vl-convert.
     from base.i18n import t
-    from kpi.briefing import BriefingError, Request, last_complete_week, make
+    from kpi.briefing import BriefingError, Request, last_complete_week, make, parse_week, week_label
     from kpi.briefing.mail import MailError, mail_settings, message, send
     from kpi.db import Reader
 
@@ -192,6 +192,7 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     if week is None:
         raise UsageError(t("briefing.error.no_data", lang))
     try:
+        week = week_label(parse_week(week))  # 2026-w44 and 2026W44 are written 2026-W44
         briefing = make(r, Request(week, tuple(args.kecamatan or ()), tuple(args.service or ()), lang))
     except BriefingError as exc:
         raise UsageError(exc.message(lang)) from None

@@ -6,18 +6,25 @@ from __future__ import annotations
 
 import copy
 import io
+import math
 import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import date, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
+from city_packs import SHIPPED
 from pypdf import PdfReader
 
 from base.i18n import t
+from base.settings import city_settings
+from etl.build import build
 from kpi import fmt, metrics, queries
 from kpi.briefing import BriefingError, Request, check, last_complete_week, make, parse_week
 from kpi.briefing.content import HEADLINE, gather, week_within
@@ -88,7 +95,9 @@ def test_the_pdf_holds_the_kpi_layers_figures(reader: Reader, week: str, briefin
     follow_up = next(p for p in pages if t("briefing.section.follow_up", lang) in p and t("briefing.col.notes", lang)
                      in p)
     assert f"1 {kecamatan}" in follow_up
-    assert fmt.day(first["oldest_due_at"].date(), lang) in follow_up
+    # its deadline, and the days from it to the end of the week (started days: 1 hour over is 1 day)
+    days = math.ceil((pd.Timestamp(f.date_to + timedelta(days=1)) - first["oldest_due_at"]) / pd.Timedelta(days=1))
+    assert f"{fmt.day(first['oldest_due_at'].date(), lang)} {fmt.number(days, lang)}" in follow_up
     # every kecamatan's index in the index table
     for row in index["by_kecamatan"].dropna(subset=["index"]).itertuples():
         assert f"{row.kecamatan} {fmt.number(row.index, lang, 2)}" in text
@@ -183,6 +192,29 @@ def test_a_long_table_continues_with_its_header_and_loses_no_row(reader: Reader,
     assert all(f"Kecamatan {i:03d}" in text for i in range(1, 121))
 
 
+def test_the_sample_mark_follows_the_data(reader: Reader, week: str) -> None:
+    content, _ = gather(reader, Request(week, lang="en"))
+    assert content["sample"] is queries.has_sample_data(reader) is True
+    real = compile_pdf({**content, "sample": False, "charts": {}})
+    assert t("briefing.sample", "en") not in " ".join(text_of(real))
+
+
+@pytest.mark.parametrize("city", SHIPPED)
+def test_every_shipped_pack_gets_its_own_briefing(city: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The city, its zone and its kecamatan come from the pack: nothing of another city shows."""
+    monkeypatch.setenv("PANTAU_CITY", city)
+    db = tmp_path / "pantau.duckdb"
+    build(db, rows=5_000, seed=7, city=city, progress=lambda _msg: None)
+    r = Reader(db)
+    text = " ".join(text_of(make(r, Request(last_complete_week(r), lang="en")).pdf))
+    settings = city_settings()
+    assert settings.name in text and t("briefing.timezone_text", "en") in text
+    assert settings.timezone_label in t("briefing.timezone_text", "en")
+    others = [city_settings(o).name for o in SHIPPED if o != city]
+    assert not [o for o in others if o in text]
+    assert any(name in text for name in queries.kecamatan_names(r).values())
+
+
 def test_check_refuses_what_it_cannot_brief(reader: Reader, week: str) -> None:
     with pytest.raises(BriefingError, match="outside the data"):
         check(reader, Request("2001-W01", lang="en"))
@@ -245,7 +277,7 @@ def secrets(tmp_path: Path, port: int, starttls: bool) -> Path:
 
 
 @pytest.fixture
-def smtp_server():
+def smtp_server() -> Iterator[tuple[int, Any]]:
     from aiosmtpd.controller import Controller
 
     class Inbox:

@@ -10,13 +10,13 @@ from __future__ import annotations
 from kpi.briefing.content import (
                                   BriefingError,
                                   Request,
-                                  available_weeks,
-                                  check,
+                                                                check,
                                   last_complete_week,
                                   parse_week,
-                                  week_within,
+                                  week_label,
+    week_within,
 )
 from kpi.briefing.render import Briefing, make
 
-__all__ = ["Briefing", "BriefingError", "Request", "available_weeks", "check", "last_complete_week", "make",
-           "parse_week", "week_within"]
+__all__ = ["Briefing", "BriefingError", "Request", "check", "last_complete_week", "make",
+           "parse_week", "week_label", "week_within"]

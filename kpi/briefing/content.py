@@ -87,12 +87,6 @@ def week_within(date_from: date, date_to: date) -> str | None:
     return week_label(sunday) if sunday - timedelta(days=6) >= date_from else None
 
 
-def available_weeks(r: Reader) -> tuple[str, str] | None:
-    """The first and last ISO weeks with any data (the last may be incomplete); None without requests."""
-    first, last = queries.data_bounds(r)
-    return None if last is None else (week_label(first), week_label(last))
-
-
 def last_complete_week(r: Reader) -> str | None:
     """The default week: the last ISO week that ends on or before the data's latest day (or the only one there is)."""
     first, last = queries.data_bounds(r)
@@ -244,7 +238,7 @@ def gather(r: Reader, req: Request) -> tuple[dict[str, Any], dict[str, dict[str,
         "cover": {
             "city": city.name,
             "title": t("briefing.title", lang),
-            "week": t("briefing.week", lang, week=req.week if WEEK_RE.match(req.week) else week_label(f.date_from)),
+            "week": t("briefing.week", lang, week=week_label(f.date_from)),
             "week_code": week_label(f.date_from),
             "dates": _dates(f, lang),
             "facts": [
