@@ -213,6 +213,11 @@ def test_every_shipped_pack_gets_its_own_briefing(city: str, tmp_path: Path, mon
     others = [city_settings(o).name for o in SHIPPED if o != city]
     assert not [o for o in others if o in text]
     assert any(name in text for name in queries.kecamatan_names(r).values())
+    # the same database under another pack's name is refused, as the dashboard refuses it
+    other = next((o for o in SHIPPED if o != city), None)
+    if other:
+        done = run("--db", str(db), "--out", str(tmp_path / "b.pdf"), "--lang", "en", env={"PANTAU_CITY": other})
+        assert done.returncode == 2 and f"built from the city pack `{city}`" in done.stderr
 
 
 def test_check_refuses_what_it_cannot_brief(reader: Reader, week: str) -> None:

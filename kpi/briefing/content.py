@@ -18,6 +18,7 @@ from base.settings import city_settings
 from kpi import charts, fmt, metrics, queries
 from kpi.db import Reader
 from kpi.filters import Filters
+from kpi.theme import OTHER_COLOUR, STATUS_COLOURS
 
 WEEK_RE = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
 TREND_WEEKS = 12
@@ -101,9 +102,13 @@ def _listing(names: dict[str, str]) -> str:
 
 
 def check(r: Reader, req: Request) -> None:
-    """Refuse, with a BriefingError that says what would work, a week outside the data or an unknown code."""
+    """Refuse, with a BriefingError that says what would work, a database of another city pack, a week outside the
+    data or an unknown code."""
     monday = req.monday
     first, last = queries.data_bounds(r)
+    built, city = queries.built_for(r), city_settings().folder
+    if built and built != city:  # names and zone from one pack, figures from another: refused, as the dashboard does
+        raise BriefingError("other_city", built=built, city=city)
     if last is None:
         raise BriefingError("no_data")
     if monday > last or monday + timedelta(days=6) < first:
@@ -173,10 +178,17 @@ def _same_week_last_year(f: Filters) -> Filters:
     return replace(f, date_from=monday, date_to=monday + timedelta(days=6))
 
 
-def _table(header: list[str], rows: list[list[Any]], right: list[int], widths: list[float]) -> dict[str, Any]:
+def _table(header: list[str], rows: list[list[Any]], right: list[int], widths: list[float],
+           marks: tuple[int, list[str]] | None = None) -> dict[str, Any]:
     """A table for the template: header cells, rows of text, which columns align right, the column widths (shares
-    of the line, 0 = as wide as its content)."""
-    return {"header": header, "rows": [[str(c) for c in row] for row in rows], "right": right, "widths": widths}
+    of the line, 0 = as wide as its content), and optionally a column whose cells get a coloured dot (one colour per
+    row): the index status, in the colours of the dashboard's index chart."""
+    return {"header": header, "rows": [[str(c) for c in row] for row in rows], "right": right, "widths": widths,
+            "mark_col": marks[0] if marks else -1, "marks": marks[1] if marks else []}
+
+
+def _status_colour(value: float | None) -> str:
+    return STATUS_COLOURS.get(metrics.index_status(value) or "", OTHER_COLOUR)
 
 
 def _status(value: float | None, lang: str) -> str:
@@ -310,7 +322,7 @@ def gather(r: Reader, req: Request) -> tuple[dict[str, Any], dict[str, dict[str,
             [[row.kecamatan, _value("index", row.score, lang), _status(row.score, lang),
               fmt.number(row.received, lang), fmt.number(row.completed, lang), fmt.percent(row.on_time_rate, lang)]
              for row in ordered.itertuples()],
-            [1, 3, 4, 5], [2, 0.9, 1.9, 0.9, 0.9, 1]),
+            [1, 3, 4, 5], [2, 0.9, 1.9, 0.9, 0.9, 1], marks=(2, [_status_colour(v) for v in ordered["score"]])),
     }
 
     # 4. biggest movers
