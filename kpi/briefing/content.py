@@ -23,9 +23,7 @@ from kpi.theme import OTHER_COLOUR, STATUS_COLOURS
 WEEK_RE = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
 TREND_WEEKS = 12
 FOLLOW_UP_ROWS = 20  # the oldest pairs: what a meeting can go through; the total is stated under the table
-# The headline KPIs in the dashboard's order, and how each is shown and how its change reads (kpi.fmt.delta kinds).
-HEADLINE = (("received", "count"), ("completed", "count"), ("open_at_end", "count"), ("overdue_at_end", "count"),
-            ("median_hours", "hours"), ("p90_hours", "hours"), ("on_time_rate", "points"))
+HEADLINE = tuple(fmt.HEADLINE_KINDS.items())  # (KPI, how its change reads), in the dashboard's order
 
 
 class BriefingError(ValueError):
@@ -126,14 +124,9 @@ def check(r: Reader, req: Request) -> None:
 
 
 # --- formatting ---------------------------------------------------------------------------------------------------
-def _value(kind: str, value: float | None, lang: str) -> str:
-    if kind == "points":
-        return fmt.percent(value, lang)
-    if kind == "hours":
-        return fmt.hours(value, lang)
-    if kind == "index":
-        return fmt.number(value, lang, 2)
-    return fmt.number(value, lang)
+def _value(key: str, value: float | None, lang: str) -> str:
+    """A headline KPI as the overview's tile shows it; the service index with two decimals, as its tile does."""
+    return fmt.number(value, lang, 2) if key == "index" else fmt.kpi_value(key, value, lang)
 
 
 def _change(kind: str, now: float | None, before: float | None, lang: str) -> str | None:
@@ -155,14 +148,14 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and pd.isna(value))
 
 
-def _comparison(which: str, kind: str, now: float | None, then: float | None, lang: str,
+def _comparison(which: str, key: str, kind: str, now: float | None, then: float | None, lang: str,
                 known: bool = True) -> str:
     if not known:
         return t("briefing.headline.ly_before_data", lang)
     if _missing(then):
         return t(f"briefing.headline.{which}_none", lang)
     change = _change(kind, now, then, lang)
-    return t(f"briefing.headline.{which}", lang, value=_value(kind, then, lang), change=change or "–")
+    return t(f"briefing.headline.{which}", lang, value=_value(key, then, lang), change=change or "–")
 
 
 def _dates(f: Filters, lang: str) -> str:
@@ -284,12 +277,12 @@ def gather(r: Reader, req: Request) -> tuple[dict[str, Any], dict[str, dict[str,
     for key, kind in measures:
         label = t("briefing.headline.index", lang) if key == "index" else t(f"overview.kpi.{key}", lang)
         v_now, v_before, v_ly = values[key]
-        rows.append([label, _value(kind, v_now, lang), _value(kind, v_before, lang),
-                     _value(kind, v_ly, lang) if ly_known else "–"])
+        rows.append([label, _value(key, v_now, lang), _value(key, v_before, lang),
+                     _value(key, v_ly, lang) if ly_known else "–"])
         sentences.append({"label": label, "text": t(
-            "briefing.headline.sentence", lang, value=_value(kind, v_now, lang),
-            prev_text=_comparison("prev", kind, v_now, v_before, lang),
-            ly_text=_comparison("ly", kind, v_now, v_ly, lang, known=ly_known))})
+            "briefing.headline.sentence", lang, value=_value(key, v_now, lang),
+            prev_text=_comparison("prev", key, kind, v_now, v_before, lang),
+            ly_text=_comparison("ly", key, kind, v_now, v_ly, lang, known=ly_known))})
     prev = f.previous()
     content["headline"] = {
         "explain": t("briefing.headline.explain", lang, prev_start=fmt.day(prev.date_from, lang),
@@ -332,9 +325,7 @@ def gather(r: Reader, req: Request) -> tuple[dict[str, Any], dict[str, dict[str,
         "explain": t("overview.movers_explain", lang, n=least),
         "none": t("briefing.movers_none", lang, n=least) if movers.empty else None,
         "groups": [{"title": t(f"overview.movers_{d}", lang),
-                    "items": [t(f"overview.mover_{d}", lang, service=m.service, kecamatan=m.kecamatan,
-                                before=fmt.hours(m.median_hours_prev, lang), after=fmt.hours(m.median_hours, lang))
-                              for m in movers[movers["direction"] == d].itertuples()]
+                    "items": [fmt.mover_sentence(m, lang) for m in movers[movers["direction"] == d].itertuples()]
                     or [t(f"overview.movers_none_{d}", lang)]}
                    for d in ("down", "up")],
     }
