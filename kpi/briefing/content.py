@@ -315,7 +315,7 @@ def gather(r: Reader, req: Request) -> tuple[dict[str, Any], dict[str, dict[str,
             [[row.kecamatan, _value("index", row.score, lang), _status(row.score, lang),
               fmt.number(row.received, lang), fmt.number(row.completed, lang), fmt.percent(row.on_time_rate, lang)]
              for row in ordered.itertuples()],
-            [1, 3, 4, 5], [2, 0.9, 1.9, 0.9, 0.9, 1], marks=(2, [_status_colour(v) for v in ordered["score"]])),
+            [1, 3, 4, 5], [1.8, 0.8, 2.4, 0.9, 0.9, 1], marks=(2, [_status_colour(v) for v in ordered["score"]])),
     }
 
     # 4. biggest movers
@@ -353,12 +353,12 @@ def gather(r: Reader, req: Request) -> tuple[dict[str, Any], dict[str, dict[str,
             [t("briefing.col.service", lang), t("briefing.col.overdue", lang), t("briefing.col.pairs", lang)],
             [[svc_names.get(row.service_code, row.service_code), fmt.number(row.overdue, lang),
               fmt.number(row.pairs, lang)] for row in per_service.itertuples()],
-            [1, 2], [3, 1.3, 1]),
+            [1, 2], [2.6, 1.1, 0.8]),
         "by_kecamatan": _table(
             [t("briefing.col.kecamatan", lang), t("briefing.col.open", lang), t("briefing.col.overdue", lang)],
             [[row.name, fmt.number(row.open_at_end, lang), fmt.number(row.overdue_at_end, lang)]
              for row in backlog_kec.itertuples()],
-            [1, 2], [3, 1, 1.3]),
+            [1, 2], [2.2, 1, 1.2]),
     }
 
     # 6. follow up: the oldest overdue pairs, with room for notes
