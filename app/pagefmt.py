@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import pandas as pd
 
@@ -11,19 +10,15 @@ from base.clock import now_local
 from base.i18n import t
 from kpi import fmt
 
-# Headline tiles: which way is good for each KPI (st.metric colours the delta accordingly) and how its change reads.
-HEADLINE = (("received", "off", "count"), ("completed", "normal", "count"), ("open_at_end", "inverse", "count"),
-            ("overdue_at_end", "inverse", "count"), ("median_hours", "inverse", "hours"),
-            ("p90_hours", "inverse", "hours"), ("on_time_rate", "normal", "points"))
+# Headline tiles: which way is good for each KPI (st.metric colours the delta accordingly); how its change reads is
+# kpi.fmt's, shared with the briefing.
+COLOURS = {"received": "off", "completed": "normal", "open_at_end": "inverse", "overdue_at_end": "inverse",
+           "median_hours": "inverse", "p90_hours": "inverse", "on_time_rate": "normal"}
+HEADLINE = tuple((key, COLOURS[key], kind) for key, kind in fmt.HEADLINE_KINDS.items())
 STATUS_BADGE = {"green": "green", "amber": "orange", "red": "red"}
 
 
-def headline_value(key: str, value: float | None, language: str) -> str:
-    if key == "on_time_rate":
-        return fmt.percent(value, language)
-    if key in ("median_hours", "p90_hours"):
-        return fmt.hours(value, language)
-    return fmt.number(value, language)
+headline_value = fmt.kpi_value  # the tile's value: formatted as the briefing formats it
 
 
 def headline_delta(kind: str, now: float | None, before: float | None, language: str) -> str | None:
@@ -33,11 +28,7 @@ def headline_delta(kind: str, now: float | None, before: float | None, language:
     return fmt.delta(now - before, language, kind, minus="-")
 
 
-def mover_sentence(row: Any, language: str) -> str:
-    """'<service> di <kecamatan>: median turun dari 31 jam menjadi 19 jam'."""
-    key = "overview.mover_down" if row.direction == "down" else "overview.mover_up"
-    return t(key, language, service=row.service, kecamatan=row.kecamatan,
-             before=fmt.hours(row.median_hours_prev, language), after=fmt.hours(row.median_hours, language))
+mover_sentence = fmt.mover_sentence
 
 
 def age_text(loaded_at: datetime, language: str) -> str:

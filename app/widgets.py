@@ -3,6 +3,7 @@ tiles, downloads made on click, and the report of an upload's validation."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pandas as pd
@@ -10,7 +11,7 @@ import pydeck as pdk
 import streamlit as st
 
 from app import pagefmt
-from app.reads import CACHE_ENTRIES, CACHE_TTL, latest_day, read
+from app.reads import CACHE_ENTRIES, CACHE_TTL, latest_day, read, reader
 from base import clock
 from base.i18n import t
 from base.settings import city_settings
@@ -47,6 +48,27 @@ def downloads(df: pd.DataFrame, name: str, page: str, language: str) -> None:
                         file_name=f"pantau_{name}.xlsx",
                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         key=f"{page}_{name}_xlsx", icon=":material/download:", on_click="ignore")
+
+
+def briefing_download(f: Filters, page: str, language: str) -> None:
+    """The weekly briefing (PDF) of the last whole ISO week inside the period in view, for the kecamatan and services
+    in view. Made only when the button is clicked (a callable as `data`, run by Streamlit on its own thread), so a
+    page view never waits for Typst."""
+    from kpi import briefing
+
+    _, latest, has_data = latest_day()
+    week = briefing.week_within(f.date_from, min(f.date_to, latest)) if has_data else None
+    if week is None:
+        st.caption(t("briefing.download_none", language))
+        return
+    req = briefing.Request(week, f.kecamatan, f.services, language)
+    monday = briefing.parse_week(week)
+    r = reader()  # taken here: the callable runs outside the script's thread
+    st.download_button(t("briefing.download", language), lambda: briefing.make(r, req).pdf,
+                       file_name=f"pantau_briefing_{week}.pdf", mime="application/pdf", key=f"{page}_briefing",
+                       icon=":material/picture_as_pdf:", on_click="ignore", type="primary",
+                       help=t("briefing.download_help", language, week=week, start=fmt.day(monday, language),
+                              end=fmt.day(monday + timedelta(days=6), language)))
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)

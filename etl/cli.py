@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -156,6 +157,64 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_REJECTED
 
 
+def _unwritable(out: Path) -> str | None:
+    """Why `out` cannot be written (checked before the work, so a bad path fails at once), or None."""
+    if out.is_dir():
+        return "is a folder"
+    if not out.parent.is_dir():
+        return f"folder {out.parent} does not exist"
+    if not os.access(out.parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        return "permission denied"
+    return None
+
+
+def cmd_briefing(args: argparse.Namespace) -> int:
+    # The entry point may reach the read side's briefing (tests/test_layers.py allows exactly this import); it is
+    # imported here, not at the top, so the writer's commands never load Typst or vl-convert.
+    from base.i18n import t
+    from kpi.briefing import BriefingError, Request, last_complete_week, make, parse_week, week_label
+    from kpi.briefing.mail import MailError, mail_settings, message, send
+    from kpi.db import Reader
+
+    lang = args.lang
+    out = Path(args.out).expanduser()
+    problem = _unwritable(out)
+    if problem:
+        raise UsageError(t("briefing.error.out", lang, path=out, reason=problem))
+    try:
+        settings = mail_settings() if args.email else None
+    except MailError as exc:
+        raise UsageError(exc.message(lang)) from None
+    db = db_path(args.db)
+    check_readable(db)
+    r = Reader(db)
+    week = args.week or last_complete_week(r)
+    if week is None:
+        raise UsageError(t("briefing.error.no_data", lang))
+    try:
+        week = week_label(parse_week(week))  # 2026-w44 and 2026W44 are written 2026-W44
+        briefing = make(r, Request(week, tuple(args.kecamatan or ()), tuple(args.service or ()), lang))
+    except BriefingError as exc:
+        raise UsageError(exc.message(lang)) from None
+    partial = out.with_name(f".{out.name}.part")  # a reader (or a mail) never sees half a file
+    try:
+        partial.write_bytes(briefing.pdf)
+        os.replace(partial, out)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UsageError(t("briefing.error.out", lang, path=out, reason=exc.strerror or exc)) from None
+    size = f"{len(briefing.pdf) / 1024:,.0f} KB"
+    print(t("briefing.cli.written", lang, path=out, week=week, pages=briefing.pages, size=size))
+    if settings is not None:
+        try:
+            send(settings, message(settings, briefing.pdf, out.name, briefing.request.week, lang), out)
+        except MailError as exc:
+            print(f"error: {exc.message(lang)}", file=sys.stderr)
+            return EXIT_USAGE
+        print(t("briefing.cli.sent", lang, to=", ".join(settings.to)))
+    return EXIT_OK
+
+
 def cmd_hash_password(args: argparse.Namespace) -> int:
     import getpass
 
@@ -238,6 +297,18 @@ def parser() -> argparse.ArgumentParser:
     rb.add_argument("--db")
     rb.add_argument("--lang", choices=["en", "id"], default="en")
     rb.set_defaults(func=cmd_rollback)
+
+    br = sub.add_parser("briefing", help="the weekly briefing of one ISO week as a PDF (optionally e-mailed)")
+    br.add_argument("--db")
+    br.add_argument("--week", help="ISO week, e.g. 2026-W44 (default: the last complete week in the data)")
+    br.add_argument("--lang", choices=["id", "en"], default="id", help="language of the briefing and messages "
+                    "(default id)")
+    br.add_argument("--kecamatan", action="append", help="kecamatan code, e.g. 12.71.11 (repeatable)")
+    br.add_argument("--service", action="append", help="service code, e.g. KTP_EL (repeatable)")
+    br.add_argument("--out", required=True, help="the PDF file to write")
+    br.add_argument("--email", action="store_true", help="also send it to the list in .streamlit/secrets.toml "
+                    "([briefing]: host, port, from, to; see docs/operations.md)")
+    br.set_defaults(func=cmd_briefing)
 
     hp = sub.add_parser("hash-password", help="print the secrets.toml line for the upload page's analyst password")
     hp.set_defaults(func=cmd_hash_password)

@@ -23,6 +23,7 @@ from kpi.metrics import INDEX_AMBER, INDEX_GREEN, SCORE_CAP, index_status
 from kpi.theme import MAX_GROUPS, MUTED, OKABE_ITO, OTHER_COLOUR, STATUS_COLOURS, TEXT
 
 DATE_FORMAT = {"day": "%e %b %Y", "week": "%e %b %Y", "month": "%b %Y"}
+# Count axes say tickMinStep=1: counts are whole, so a small one gets no ticks between two integers (labelled 0 0 1 1).
 
 
 def unit_label(unit: str, lang: str) -> str:
@@ -149,7 +150,7 @@ def volume_chart(measure: str, grain: str, split: str, lang: str, order: tuple[s
     chart = alt.Chart(_rows()).mark_area(opacity=0.9, line={"color": "white", "strokeWidth": 0.5}).encode(
         x=_x_time(grain, lang),
         y=alt.Y(f"{measure}:Q", stack="zero", title=t(f"chart.axis.{measure}", lang),
-                axis=alt.Axis(format=",d")),
+                axis=alt.Axis(format=",d", tickMinStep=1)),
         color=alt.Color("group:N", title=t(f"chart.split.{split}", lang),
                         scale=alt.Scale(domain=list(order), range=palette), sort=list(order),
                         legend=alt.Legend(columns=4, labelLimit=220)),
@@ -176,7 +177,7 @@ def received_completed_chart(grain: str, lang: str) -> alt.Chart:
     names = [t("chart.axis.received", lang), t("chart.axis.completed", lang)]
     chart = alt.Chart(_rows()).mark_line(point=grain != "day", strokeWidth=2.5).encode(
         x=_x_time(grain, lang),
-        y=alt.Y("requests:Q", title=t("chart.axis.requests", lang), axis=alt.Axis(format=",d")),
+        y=alt.Y("requests:Q", title=t("chart.axis.requests", lang), axis=alt.Axis(format=",d", tickMinStep=1)),
         color=alt.Color("series:N", title=None, scale=alt.Scale(domain=names, range=OKABE_ITO[:2])),
         strokeDash=alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=names, range=[[1, 0], [6, 3]])),
         tooltip=[alt.Tooltip("label:N", title=t(f"chart.axis.period_{grain}", lang)),
@@ -196,7 +197,7 @@ def backlog_chart(grain: str, lang: str) -> alt.Chart:
     """Open backlog at the end of each period."""
     chart = alt.Chart(_rows()).mark_area(color=OKABE_ITO[0], opacity=0.25, line={"color": OKABE_ITO[0]}).encode(
         x=_x_time(grain, lang),
-        y=alt.Y("open_at_end:Q", title=t("chart.axis.open_at_end", lang), axis=alt.Axis(format=",d"),
+        y=alt.Y("open_at_end:Q", title=t("chart.axis.open_at_end", lang), axis=alt.Axis(format=",d", tickMinStep=1),
                 scale=alt.Scale(zero=False)),
         tooltip=[alt.Tooltip("label:N", title=t(f"chart.axis.period_{grain}", lang)),
                  alt.Tooltip("value_fmt:N", title=t("chart.axis.open_at_end", lang))],
@@ -219,7 +220,8 @@ def age_chart(lang: str, order: tuple[str, ...]) -> alt.Chart:
     states = [t("chart.age_state.within", lang), t("chart.age_state.past_sla", lang)]
     chart = alt.Chart(_rows()).mark_bar().encode(
         y=alt.Y("bucket_label:N", sort=list(order), title=None),
-        x=alt.X("requests:Q", stack="zero", title=t("chart.axis.open_requests", lang), axis=alt.Axis(format=",d")),
+        x=alt.X("requests:Q", stack="zero", title=t("chart.axis.open_requests", lang),
+                axis=alt.Axis(format=",d", tickMinStep=1)),
         color=alt.Color("state_label:N", title=None, scale=alt.Scale(domain=states, range=[OKABE_ITO[4], "#D55E00"])),
         order=alt.Order("state:N", sort="descending"),
         tooltip=[alt.Tooltip("bucket_label:N", title=t("chart.axis.age", lang)),

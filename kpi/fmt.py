@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
@@ -97,3 +98,24 @@ def standard(value: float, unit: str, lang: str) -> str:
 
 def timestamp(value: datetime, lang: str) -> str:
     return format_datetime(value, format="d MMM y HH:mm", locale=_loc(lang))
+
+
+# The headline KPIs in the order every view shows them, with how each one's change reads (a `delta` kind).
+HEADLINE_KINDS = {"received": "count", "completed": "count", "open_at_end": "count", "overdue_at_end": "count",
+                  "median_hours": "hours", "p90_hours": "hours", "on_time_rate": "points"}
+
+
+def kpi_value(key: str, value: float | None, lang: str) -> str:
+    """A headline KPI's value as the overview and the briefing show it: a rate in percent, times in hours, counts."""
+    if key == "on_time_rate":
+        return percent(value, lang)
+    if key in ("median_hours", "p90_hours"):
+        return hours(value, lang)
+    return number(value, lang)
+
+
+def mover_sentence(row: Any, lang: str) -> str:
+    """A row of queries.biggest_movers in words: '<service> di <kecamatan>: median turun dari 31 jam menjadi 19 jam'."""
+    key = "overview.mover_down" if row.direction == "down" else "overview.mover_up"
+    return t(key, lang, service=row.service, kecamatan=row.kecamatan, before=hours(row.median_hours_prev, lang),
+             after=hours(row.median_hours, lang))

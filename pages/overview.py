@@ -15,6 +15,7 @@ PAGE = "overview"
 lang = urlstate.lang()
 _, f = urlstate.current_filters(PAGE)
 widgets.page_header(PAGE, lang, f, compare=True)
+widgets.briefing_download(f, PAGE, lang)
 
 widgets.headline(*reads.read(metrics.summary_and_previous, f), lang)
 

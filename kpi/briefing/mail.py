@@ -1,0 +1,108 @@
+"""Read-side layer: the briefing sent by e-mail — SMTP settings from .streamlit/secrets.toml ([briefing] or [smtp]),
+STARTTLS unless switched off, the PDF attached. Nothing here reads the database."""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+import tomllib
+from dataclasses import dataclass
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+
+from base.i18n import t
+from base.settings import ROOT
+from kpi import fmt
+from kpi.briefing.content import parse_week
+
+SECTIONS = ("briefing", "smtp")  # the first of these secrets.toml has is used
+
+
+class MailError(Exception):
+    """E-mail is not configured, or sending failed; .message(lang) says which and what to do."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        super().__init__(key)
+        self.key, self.values = key, values
+
+    def message(self, lang: str) -> str:
+        return t(f"briefing.error.{self.key}", lang, **self.values)
+
+    def __str__(self) -> str:
+        return self.message("en")
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    host: str
+    port: int
+    sender: str
+    to: tuple[str, ...]
+    user: str | None = None
+    password: str | None = None
+    starttls: bool = True
+    timeout: float = 30.0
+
+    @property
+    def server(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def secrets_path() -> Path:
+    """PANTAU_SECRETS, else the dashboard's own .streamlit/secrets.toml."""
+    return Path(os.environ.get("PANTAU_SECRETS") or ROOT / ".streamlit" / "secrets.toml")
+
+
+def mail_settings(path: Path | None = None) -> MailSettings:
+    """The SMTP settings; MailError('mail_config') when the file or its section is missing or incomplete."""
+    path = path or secrets_path()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        raw = {}
+    section = next((raw[s] for s in SECTIONS if isinstance(raw.get(s), dict)), None)
+    if not section or not section.get("host") or not section.get("from") or not section.get("to"):
+        raise MailError("mail_config", path=path)
+    to = section["to"]
+    to = tuple(to) if isinstance(to, list) else tuple(a.strip() for a in str(to).split(",") if a.strip())
+    return MailSettings(host=str(section["host"]), port=int(section.get("port", 587)), sender=str(section["from"]),
+                        to=to, user=section.get("user") or None, password=section.get("password") or None,
+                        starttls=bool(section.get("starttls", True)), timeout=float(section.get("timeout", 30)))
+
+
+def message(settings: MailSettings, pdf: bytes, file_name: str, week: str, lang: str) -> EmailMessage:
+    """The e-mail of a briefing: a subject and a line naming the city and the week, and the PDF attached."""
+    monday = parse_week(week)
+    start, end = fmt.day(monday, lang), fmt.day(monday + timedelta(days=6), lang)
+    subject = t("briefing.mail.subject", lang, week=week)
+    body = t("briefing.mail.body", lang, week=week, start=start, end=end)
+    msg = EmailMessage()
+    msg["From"] = settings.sender
+    msg["To"] = ", ".join(settings.to)
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or None)
+    msg.set_content(body)
+    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=file_name)
+    return msg
+
+
+def send(settings: MailSettings, msg: EmailMessage, saved_at: str | os.PathLike[str]) -> None:
+    """Send `msg`; MailError('mail_send'), naming where the PDF is saved, when the server cannot be reached or
+    refuses (no STARTTLS offered while it is asked for, a wrong password, a rejected address)."""
+    try:
+        with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
+            smtp.ehlo()
+            if settings.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if settings.user:
+                smtp.login(settings.user, settings.password or "")
+            smtp.send_message(msg)
+    except (OSError, smtplib.SMTPException) as exc:
+        reason = str(exc) or type(exc).__name__
+        raise MailError("mail_send", path=str(saved_at), server=settings.server, reason=reason) from exc
