@@ -280,7 +280,8 @@ def fast_write(con: duckdb.DuckDBPyConnection, s: Sniffed, m: Mapping, load_id: 
                     OR completed_at < submitted_at
                     OR (status = 'completed' AND completed_at IS NULL)
                     OR abs(lat) > 90 OR abs(lon) > 180) > 0
-                OR count(DISTINCT request_id) < count(*)
+                -- a repeated id (hashes: a collision only sends the file to the full path, which counts exactly)
+                OR count(DISTINCT hash(request_id)) < count(*)
             FROM fct_service_requests WHERE load_id = $id
             """,
             {"id": load_id, "now": now},
