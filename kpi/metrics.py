@@ -11,6 +11,7 @@ Definitions (stated again in data/README.md):
 - median_hours, p90_hours = continuous quantiles (linear interpolation, numpy's default percentile).
 - on_time_rate = share of requests completed in the period that were completed within their deadline.
 - service score = min(on_time_rate / target, 1.25) per service; service index = mean of the scores (1.0 = on target).
+- channel_share = requests received through the given channels ÷ all requests received in the period.
 
 A request's deadline (due_at) follows its service standard, in hours, calendar days or working days; it is defined
 once, in SQL, where the marts are built (etl/sql/requests_due.sql), and every KPI here reads it from the marts.
@@ -258,3 +259,19 @@ def service_index(r: Reader, f: Filters) -> dict[str, Any]:
         "by_kecamatan": level("kecamatan", "kecamatan_code", "kecamatan"),
         "by_service": level("service", "service_code"),
     }
+
+
+def channel_share(r: Reader, f: Filters, channels: tuple[str, ...]) -> dict[str, Any]:
+    """Share of the requests received in the period that came through `channels` (e.g. ("online",)): received via
+    those channels ÷ all received, with the filters' kecamatan and services. `share` is None when nothing was
+    received."""
+    row = r.one(
+        f"""
+        SELECT coalesce(sum(received), 0)::BIGINT,
+               coalesce(sum(received) FILTER (WHERE list_contains($shared, channel)), 0)::BIGINT
+        FROM mart_requests_daily WHERE {where("day")}
+        """,
+        {**f.params(), "shared": list(channels)},
+    )
+    received, via = int(row[0]), int(row[1])
+    return {"received": received, "via": via, "share": via / received if received else None}
