@@ -75,7 +75,7 @@ def source_label(source: str, language: str) -> str:
 
 # Smart-city pillar indicators (kpi/smartcity.py): how each measure's value and change read.
 INDICATOR_DELTA = {"service_index": "relative", "on_time_rate": "points", "channel_share": "points",
-                   "received": "count", "completed": "count", "tourism_recovery": "relative"}
+                   "received": "count", "completed": "count", "tourism_recovery": "index"}
 
 
 def indicator_value(measure: str, value: float | None, language: str) -> str:
@@ -93,6 +93,8 @@ def indicator_delta(measure: str, now: float | None, before: float | None, langu
     if now is None or before is None or pd.isna(now) or pd.isna(before):
         return None
     kind = INDICATOR_DELTA[measure]
+    if kind == "index":  # the recovery index moves in index points (2019 = 100), not in per cent of itself
+        return ("+" if now >= before else "-") + fmt.number(abs(now - before), language, 1)
     if kind == "relative":
         return fmt.delta((now - before) / before, language, kind, minus="-") if before else None
     return fmt.delta(now - before, language, kind, minus="-")

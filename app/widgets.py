@@ -190,21 +190,22 @@ def programme_table(rows: pd.DataFrame, language: str) -> None:
 
     shown = pd.DataFrame({
         "programme_id": rows["programme_id"], "name": rows["name"],
-        "kind": rows["kind"].map(lambda k: t(f"smartcity.kind.{k}", language)),
-        "agency": rows["agency"], "indicator": rows["indicator"],
+        "status": rows["status"].map(lambda s: t(f"smartcity.status.{s}", language)),
+        "progress": rows["progress"] * 100, "expected": rows["expected"] * 100,
+        "period": rows["period"].map(lambda d: fmt.day(pd.Timestamp(d).date(), language)),
+        "realised": [fmt.number(v, language, 0 if float(v).is_integer() else 1) for v in rows["realised_value"]],
         "baseline": [with_year(v, y, u) for v, y, u in zip(rows["baseline_value"], rows["baseline_year"],
                                                           rows["unit"], strict=True)],
         "target": [with_year(v, y, u) for v, y, u in zip(rows["target_value"], rows["target_year"], rows["unit"],
                                                         strict=True)],
-        "realised": [fmt.number(v, language, 0 if float(v).is_integer() else 1) for v in rows["realised_value"]],
-        "period": rows["period"].map(lambda d: fmt.day(pd.Timestamp(d).date(), language)),
-        "progress": rows["progress"], "expected": rows["expected"],
-        "status": rows["status"].map(lambda s: t(f"smartcity.status.{s}", language)),
+        "indicator": rows["indicator"],
+        "kind": rows["kind"].map(lambda k: t(f"smartcity.kind.{k}", language)),
+        "agency": rows["agency"],
     })
     label = {c: t(f"smartcity.col.{c}", language) for c in shown.columns}
     config: dict[str, Any] = {c: cc.TextColumn(label[c]) for c in shown.columns}
-    config["progress"] = cc.ProgressColumn(label["progress"], format="percent", min_value=0, max_value=1.25)
-    config["expected"] = cc.NumberColumn(label["expected"], format="percent")
+    config["progress"] = cc.ProgressColumn(label["progress"], format="%.0f%%", min_value=0, max_value=125)
+    config["expected"] = cc.NumberColumn(label["expected"], format="%.0f%%")
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key="smartcity_programmes")
 
 

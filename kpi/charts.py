@@ -464,7 +464,7 @@ def quick_win_chart(lang: str, order: tuple[str, ...]) -> alt.Chart:
     report's status."""
     y = alt.Y("programme:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False))
     span = alt.Chart(_rows()).mark_bar(color="#D9E2EC", height=14).encode(
-        y=y, x=alt.X("baseline_date:T", title=t("chart.smartcity.date", lang),
+        y=y, x=alt.X("baseline_date:T", title=t("chart.smartcity.date", lang), scale=alt.Scale(padding=14),
                      axis=alt.Axis(format="%b %Y", labelOverlap=True)),
         x2=alt.X2("target_date:T"),
         tooltip=[alt.Tooltip("programme:N", title=t("chart.smartcity.programme", lang)),
@@ -480,7 +480,8 @@ def quick_win_chart(lang: str, order: tuple[str, ...]) -> alt.Chart:
                  alt.Tooltip("expected_fmt:N", title=t("chart.smartcity.expected", lang)),
                  alt.Tooltip("status_label:N", title=t("chart.smartcity.status", lang))],
     )
-    return _finish(alt.layer(span, dots), lang, height=_rows_height(len(order), extra=90, per_row=30))
+    # axis, its title and the legend take about 150 px of the height Streamlit gives the whole chart
+    return _finish(alt.layer(span, dots), lang, height=_rows_height(len(order), extra=170, per_row=30))
 
 
 def _programme_progress_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
@@ -503,15 +504,15 @@ def programme_progress_chart(lang: str, order: tuple[str, ...]) -> alt.Chart:
             alt.Tooltip("progress_fmt:N", title=t("chart.smartcity.progress", lang)),
             alt.Tooltip("expected_fmt:N", title=t("chart.smartcity.expected", lang)),
             alt.Tooltip("status_label:N", title=t("chart.smartcity.status", lang))]
-    bars = alt.Chart(_rows()).mark_bar(height=16).encode(
+    bars = alt.Chart(_rows()).mark_bar().encode(
         y=y, x=alt.X("progress:Q", title=t("chart.smartcity.progress", lang), axis=alt.Axis(format=".0%"),
                      scale=alt.Scale(domain=[0, SCORE_CAP])),
         color=alt.Color("status_label:N", title=t("chart.smartcity.status", lang), scale=_status_scale(lang),
                         legend=alt.Legend(orient="top")),
         tooltip=tips,
     )
-    ticks = alt.Chart(_rows()).mark_tick(color=TEXT, thickness=3, size=22).encode(
+    ticks = alt.Chart(_rows()).mark_tick(color=TEXT, thickness=3).encode(
         y=y, x=alt.X("expected:Q"), tooltip=tips)
     target = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color=TEXT, strokeDash=[4, 3], size=1.5).encode(
         x=alt.X("x:Q"))
-    return _finish(alt.layer(bars, ticks, target), lang, height=_rows_height(len(order), extra=90, per_row=32))
+    return _finish(alt.layer(bars, ticks, target), lang, height=_rows_height(len(order), extra=170, per_row=32))

@@ -35,9 +35,8 @@ if has_programmes:
     if rows.empty:
         st.info(t("smartcity.no_programmes_in_pillar", lang))
     else:
-        samples = sorted({s for s in rows["source"] if s.startswith("sample")})
-        if samples:
-            st.caption(t("smartcity.sample_programmes", lang, source="; ".join(samples)))
+        if rows["source"].str.startswith("sample").any():
+            st.caption(t("smartcity.sample_programmes", lang))
         widgets.programme_table(rows, lang)
         widgets.chart(charts.programme_progress_chart, rows, lang, name=f"programmes_{pillar}", page=PAGE,
                       language=lang, download=reads.read(smartcity.programme_reports, pillar))

@@ -321,7 +321,7 @@ def test_smartcity_shows_six_pillars_and_the_chosen_pillars_programmes(app_env: 
     assert {r.get("programme_id") for r in progress} - {None} == set(latest["programme_id"])
     wins = chart_rows(at, 1)
     assert {r.get("programme_id") for r in wins} - {None} == set(smartcity.quick_wins(Reader(app_env))["programme_id"])
-    assert any(t("smartcity.sample_programmes", lang, source="")[:20] in str(c.value) for c in at.caption)
+    assert t("smartcity.sample_programmes", lang) in [str(c.value) for c in at.caption]
 
 
 def test_smartcity_governance_indicators_equal_the_kpi_layer(app_env: Path) -> None:
@@ -336,8 +336,7 @@ def test_smartcity_governance_indicators_equal_the_kpi_layer(app_env: Path) -> N
     f = Filters(start, end)
     shown = {m.label: m.value for m in at.metric}
     assert shown["Service index"] == fmt.number(metrics.service_index(r, f)["city"], "en", 2)
-    assert shown["Completed within the standard, all services"] == fmt.percent(metrics.summary(r, f)["on_time_rate"],
-                                                                             "en")
+    assert shown["On time, all services"] == fmt.percent(metrics.summary(r, f)["on_time_rate"], "en")
     share = metrics.channel_share(r, f, ("online",))["share"]
     assert shown["Requests made online"] == fmt.percent(share, "en")
     assert len(shown) == len(smartcity.pillar_indicators(r, f, "en").query("pillar == 'governance'"))
