@@ -491,3 +491,45 @@ def test_the_cli_offers_every_dataset() -> None:
     load = parser()._subparsers._group_actions[0].choices["load"]
     dataset = next(a for a in load._actions if a.dest == "dataset")
     assert list(dataset.choices) == list(DATASETS)
+
+
+# --- the kiosk's pillar view ---------------------------------------------------------------------------------------
+def test_kiosk_pillar_view_holds_aggregates_only(sample_db: Path) -> None:
+    from kpi import kiosk_charts, kiosk_data
+
+    r = Reader(sample_db)
+    view = kiosk_data.view(r, "pillars", "en", 5)
+    summary = smartcity.pillar_summary(r)
+    assert [n.label for n in view.numbers] == ["Programmes on track", "Programmes behind", "Programmes done",
+                                               "Mean progress"]
+    assert [n.value for n in view.numbers[:3]] == [str(summary[s].sum()) for s in ("on_track", "behind", "done")]
+    assert set(view.frame.columns) == {"pillar", "pillar_label", "status", "status_label", "n"}  # no programme rows
+    assert len(view.frame) == 6 * 3 and view.frame["n"].sum() == summary["programmes"].sum()
+    spec = kiosk_charts.pillars_chart(view.frame, "en", "dark").to_dict()
+    assert spec["layer"][0]["encoding"]["color"]["scale"]["domain"] == ["Behind", "On track", "Done"]
+
+
+def _kiosk(db: Path, monkeypatch: pytest.MonkeyPatch, views: str) -> str:
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("PANTAU_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    at.query_params["views"] = views
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page("pages/kiosk.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return "\n".join(e.proto.body for e in at.get("html"))
+
+
+def test_kiosk_rotates_the_pillar_view_only_with_a_plan(sample_db: Path, db: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    html = _kiosk(sample_db, monkeypatch, "pillars")
+    assert 'data-view="pillars"' in html and "Programmes behind" in html
+    con = duckdb.connect(str(db), read_only=True)
+    (load_id,) = con.execute("SELECT load_id FROM loads WHERE dataset = 'programmes'").fetchone()
+    con.close()
+    assert rollback(db, load_id).ok  # the sample plan undone: no plan left
+    html = _kiosk(db, monkeypatch, "pillars,overview")
+    assert 'data-view="overview"' in html and "Programmes behind" not in html and "1/1" in html
