@@ -505,8 +505,9 @@ def programme_progress_chart(lang: str, order: tuple[str, ...]) -> alt.Chart:
             alt.Tooltip("expected_fmt:N", title=t("chart.smartcity.expected", lang)),
             alt.Tooltip("status_label:N", title=t("chart.smartcity.status", lang))]
     bars = alt.Chart(_rows()).mark_bar().encode(
-        y=y, x=alt.X("progress:Q", title=t("chart.smartcity.progress", lang), axis=alt.Axis(format=".0%"),
-                     scale=alt.Scale(domain=[0, SCORE_CAP])),
+        y=y, x=alt.X("progress:Q", title=t("chart.smartcity.progress", lang),
+                     axis=alt.Axis(format=".0%", values=[0, 0.25, 0.5, 0.75, 1, SCORE_CAP]),
+                     scale=alt.Scale(domain=[0, SCORE_CAP], nice=False)),
         color=alt.Color("status_label:N", title=t("chart.smartcity.status", lang), scale=_status_scale(lang),
                         legend=alt.Legend(orient="top")),
         tooltip=tips,

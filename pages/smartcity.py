@@ -42,7 +42,7 @@ if has_programmes:
                       language=lang, download=reads.read(smartcity.programme_reports, pillar))
         st.caption(t("smartcity.explain", lang))
 else:
-    st.caption(t("smartcity.no_programmes_in_pillar", lang))
+    st.caption(t("smartcity.no_plan", lang))
 
 st.subheader(t("smartcity.indicators_title", lang, pillar=name))
 measured = indicators[indicators["pillar"] == pillar]
