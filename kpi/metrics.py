@@ -12,6 +12,8 @@ Definitions (stated again in data/README.md):
 - on_time_rate = share of requests completed in the period that were completed within their deadline.
 - service score = min(on_time_rate / target, 1.25) per service; service index = mean of the scores (1.0 = on target).
 - channel_share = requests received through the given channels ÷ all requests received in the period.
+- The counts behind received, completed and on_time_rate come from the daily mart too (counts_by_service, rates)
+  when no quantile is needed: the same requests, so the same figures.
 
 A request's deadline (due_at) follows its service standard, in hours, calendar days or working days; it is defined
 once, in SQL, where the marts are built (etl/sql/requests_due.sql), and every KPI here reads it from the marts.
@@ -275,3 +277,26 @@ def channel_share(r: Reader, f: Filters, channels: tuple[str, ...]) -> dict[str,
     )
     received, via = int(row[0]), int(row[1])
     return {"received": received, "via": via, "share": via / received if received else None}
+
+
+def counts_by_service(r: Reader, f: Filters) -> pd.DataFrame:
+    """Per service, for the period (`current` = 1) and the previous one of equal length (`current` = 0): received,
+    completed and on_time (completed within the deadline), from the daily mart in one scan — the counts behind
+    `received`, `completed` and `on_time_rate` when no quantile is needed (rates() sums them)."""
+    return r.df(
+        f"""
+        SELECT service_code, (day >= $current_from)::INTEGER AS current, sum(received)::BIGINT AS received,
+               sum(completed)::BIGINT AS completed, sum(on_time)::BIGINT AS on_time
+        FROM mart_requests_daily WHERE {where("day")}
+        GROUP BY ALL
+        """,
+        {**f.params(), "date_from": f.previous().date_from, "current_from": f.date_from},
+    )
+
+
+def rates(counts: pd.DataFrame, current: int, services: tuple[str, ...] = ()) -> dict[str, Any]:
+    """received, completed and on_time_rate (on_time ÷ completed, as `on_time_rate`; None when nothing was completed)
+    of counts_by_service() rows for one period (1 = the period, 0 = the previous one) and `services` (all if empty)."""
+    rows = counts[(counts["current"] == current) & (counts["service_code"].isin(services) if services else True)]
+    received, completed, on_time = (int(rows[c].sum()) for c in ("received", "completed", "on_time"))
+    return {"received": received, "completed": completed, "on_time_rate": on_time / completed if completed else None}

@@ -186,7 +186,7 @@ def pack_indicators() -> tuple[Indicator, ...]:
 
 
 def _requests_figure(r: Reader, ind: Indicator, f: Filters, memo: dict[Any, Any]) -> tuple[float | None, ...]:
-    """(value now, value in the previous period, what it rests on) from kpi.metrics, each summary read once."""
+    """(value now, value in the previous period, what it rests on) from kpi.metrics; the counts are read once."""
     scoped = Filters(f.date_from, f.date_to, services=ind.services)
     if ind.measure == "service_index":
         now = metrics.service_index(r, scoped)
@@ -195,9 +195,9 @@ def _requests_figure(r: Reader, ind: Indicator, f: Filters, memo: dict[Any, Any]
     if ind.measure == "channel_share":
         now, before = (metrics.channel_share(r, p, ind.channels) for p in (scoped, scoped.previous()))
         return now["share"], before["share"], now["received"]
-    if ind.services not in memo:
-        memo[ind.services] = metrics.summary_and_previous(r, scoped)
-    now, before = memo[ind.services]
+    if "counts" not in memo:  # one scan of the daily mart for every service and both periods
+        memo["counts"] = metrics.counts_by_service(r, Filters(f.date_from, f.date_to))
+    now, before = (metrics.rates(memo["counts"], current, ind.services) for current in (1, 0))
     if ind.measure == "on_time_rate":
         rate = now["on_time_rate"] if now["completed"] >= MIN_COMPLETED else None
         prev = before["on_time_rate"] if before["completed"] >= MIN_COMPLETED else None

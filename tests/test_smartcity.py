@@ -389,11 +389,15 @@ def test_pillar_indicators_are_the_kpi_layers_figures(db: Path) -> None:
     lapor = Filters(f.date_from, f.date_to, services=("LAPOR_INFO", "LAPOR_ADUAN", "LAPOR_LAPANGAN"))
     now = metrics.summary(r, lapor)
     if now["completed"] >= smartcity.MIN_COMPLETED:
-        assert got.loc["lapor_on_time", "value"] == now["on_time_rate"]
+        assert got.loc["lapor_on_time", "value"] == pytest.approx(now["on_time_rate"], rel=1e-12)
     else:
         assert got.loc["lapor_on_time", "value"] is None  # too few completions: withheld, not zero
-    assert got.loc["nib_issued", "value"] == metrics.summary(r, Filters(f.date_from, f.date_to,
-                                                                         services=("NIB",)))["completed"]
+    nib = Filters(f.date_from, f.date_to, services=("NIB",))
+    assert got.loc["nib_issued", "value"] == metrics.summary(r, nib)["completed"]
+    assert got.loc["nib_issued", "previous"] == metrics.summary(r, nib.previous())["completed"]
+    assert got.loc["on_time_rate", "value"] == pytest.approx(metrics.summary(r, f)["on_time_rate"], rel=1e-12)
+    assert got.loc["on_time_rate", "previous"] == pytest.approx(metrics.summary(r, f.previous())["on_time_rate"],
+                                                                rel=1e-12)
     # the online share against the raw facts, counted independently
     con = duckdb.connect(str(db), read_only=True)
     online, total = con.execute(
