@@ -263,10 +263,11 @@ def service_index(r: Reader, f: Filters) -> dict[str, Any]:
     }
 
 
-def channel_share(r: Reader, f: Filters, channels: tuple[str, ...]) -> dict[str, Any]:
-    """Share of the requests received in the period that came through `channels` (e.g. ("online",)): received via
-    those channels ÷ all received, with the filters' kecamatan and services. `share` is None when nothing was
-    received."""
+def channel_share(r: Reader, f: Filters, channels: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Share of the requests received in the period that came through `channels` (e.g. ("online",); the filters' own
+    channels when not given): received via those channels ÷ all received, with the filters' kecamatan, services and
+    channels. `share` is None when nothing was received."""
+    channels = f.channels if channels is None else channels
     row = r.one(
         f"""
         SELECT coalesce(sum(received), 0)::BIGINT,
