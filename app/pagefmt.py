@@ -62,3 +62,30 @@ def dataset_label(dataset: str, language: str) -> str:
 
 def source_label(source: str, language: str) -> str:
     return _known(f"data.source.{source}", source, language)
+
+
+# Smart-city pillar indicators (kpi/smartcity.py): how each measure's value and change read.
+INDICATOR_DELTA = {"service_index": "relative", "on_time_rate": "points", "channel_share": "points",
+                   "received": "count", "completed": "count", "tourism_recovery": "index"}
+
+
+def indicator_value(measure: str, value: float | None, language: str) -> str:
+    if measure in ("on_time_rate", "channel_share"):
+        return fmt.percent(value, language)
+    if measure == "service_index":
+        return fmt.number(value, language, 2)
+    if measure == "tourism_recovery":
+        return fmt.number(value, language, 1)
+    return fmt.number(value, language)
+
+
+def indicator_delta(measure: str, now: float | None, before: float | None, language: str) -> str | None:
+    """The change against the previous period as st.metric reads it; None when either value is missing."""
+    if now is None or before is None or pd.isna(now) or pd.isna(before):
+        return None
+    kind = INDICATOR_DELTA[measure]
+    if kind == "index":  # the recovery index moves in index points (2019 = 100), not in per cent of itself
+        return ("+" if now >= before else "-") + fmt.number(abs(now - before), language, 1)
+    if kind == "relative":
+        return fmt.delta((now - before) / before, language, kind, minus="-") if before else None
+    return fmt.delta(now - before, language, kind, minus="-")

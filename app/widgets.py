@@ -170,3 +170,76 @@ def load_report(result: Any, label: str, language: str) -> None:
                            file_name="pantau_errors.csv", mime="text/csv", key=f"upload_errors_csv_{label}")
     elif result.ok:
         st.success(t("upload.all_valid", language))
+
+
+# --- smart city ---------------------------------------------------------------------------------------------------
+PILLAR_COLOURS = {"behind": "#D55E00", "on_track": "#0072B2", "done": "#009E73", None: "#8C8C8C"}
+PILLAR_CSS = """<style>
+.pantau-pillars {display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 10px;}
+.pantau-pillar {border: 1px solid #D0D7E2; border-left: 8px solid var(--c); border-radius: 4px; padding: 8px 12px;}
+.pantau-pillar h4 {margin: 0 0 2px 0; padding: 0; font-size: 1.0rem; color: #1A1F2B;}
+.pantau-pillar b {color: var(--c); font-size: 1.05rem;}
+.pantau-pillar p {margin: 2px 0 0 0; font-size: 0.86rem; color: #4A5565;}
+</style>"""
+
+
+def pillar_tiles(summary: pd.DataFrame, indicators: pd.DataFrame, language: str) -> None:
+    """The six pillars as tiles: status, programmes done / on track / behind, mean progress, measured indicators."""
+    measured = indicators.groupby("pillar").size().to_dict() if len(indicators) else {}
+    cards = []
+    for row in summary.itertuples(index=False):
+        status = row.status if isinstance(row.status, str) else None
+        lines = [t("smartcity.tile_counts", language, done=row.done, on_track=row.on_track, behind=row.behind),
+                 t("smartcity.tile_progress", language, progress=fmt.percent(row.mean_progress, language, 0))
+                 ] if status else []
+        n = measured.get(row.pillar, 0)
+        lines.append(t("smartcity.tile_indicators", language, n=n) if n else t("smartcity.tile_no_indicator",
+                                                                                    language))
+        body = "".join(f"<p>{line}</p>" for line in lines)
+        state = t(f"smartcity.status.{status or 'none'}", language)
+        cards.append(f"<div class='pantau-pillar' style='--c:{PILLAR_COLOURS[status]}'>"
+                     f"<h4>{t(f'smartcity.pillar.{row.pillar}', language)}</h4><b>{state}</b>{body}</div>")
+    st.html(PILLAR_CSS + "<div class='pantau-pillars'>" + "".join(cards) + "</div>")
+
+
+def programme_table(rows: pd.DataFrame, language: str) -> None:
+    """A pillar's programmes at their latest report, as kpi.smartcity.latest_programmes orders them."""
+    cc = st.column_config
+
+    def with_year(value: float, year: int, unit: Any) -> str:
+        return f"{fmt.number(value, language, 0 if float(value).is_integer() else 1)} {unit or ''} ({year})".replace(
+            "  ", " ")
+
+    shown = pd.DataFrame({
+        "programme_id": rows["programme_id"], "name": rows["name"],
+        "status": rows["status"].map(lambda s: t(f"smartcity.status.{s}", language)),
+        "progress": rows["progress"] * 100, "expected": rows["expected"] * 100,
+        "period": rows["period"].map(lambda d: fmt.day(pd.Timestamp(d).date(), language)),
+        "realised": [fmt.number(v, language, 0 if float(v).is_integer() else 1) for v in rows["realised_value"]],
+        "baseline": [with_year(v, y, u) for v, y, u in zip(rows["baseline_value"], rows["baseline_year"],
+                                                          rows["unit"], strict=True)],
+        "target": [with_year(v, y, u) for v, y, u in zip(rows["target_value"], rows["target_year"], rows["unit"],
+                                                        strict=True)],
+        "indicator": rows["indicator"],
+        "kind": rows["kind"].map(lambda k: t(f"smartcity.kind.{k}", language)),
+        "agency": rows["agency"],
+    })
+    label = {c: t(f"smartcity.col.{c}", language) for c in shown.columns}
+    config: dict[str, Any] = {c: cc.TextColumn(label[c]) for c in shown.columns}
+    config["progress"] = cc.ProgressColumn(label["progress"], format="%.0f%%", min_value=0, max_value=125)
+    config["expected"] = cc.NumberColumn(label["expected"], format="%.0f%%")
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key="smartcity_programmes")
+
+
+def indicator_tiles(rows: pd.DataFrame, language: str) -> None:
+    """A pillar's measured indicators (kpi.smartcity.pillar_indicators) as tiles, with the change against the
+    previous period; a missing value shows as a dash, never as zero."""
+    cols = st.columns(min(len(rows), 4) or 1)
+    for i, row in enumerate(rows.itertuples(index=False)):
+        value = None if row.value is None or pd.isna(row.value) else float(row.value)
+        before = None if row.previous is None or pd.isna(row.previous) else float(row.previous)
+        label = row.name
+        if row.measure == "tourism_recovery" and row.basis is not None and not pd.isna(row.basis):
+            label = t("smartcity.latest_month", language, name=row.name, month=fmt.month(row.basis, language))
+        cols[i % len(cols)].metric(label, pagefmt.indicator_value(row.measure, value, language),
+                                   pagefmt.indicator_delta(row.measure, value, before, language), border=True)

@@ -34,10 +34,11 @@ KECAMATAN = "12.71.11"  # Medan Johor
 
 
 def _pages() -> list[tuple[str, str, str]]:
-    """(key, file, url path) of every page that exists."""
+    """(key, file, url path) of every page that exists (only those --pages names, when given)."""
     from app.registry import PAGES
 
-    return [(p.key, p.file, p.url_path) for p in PAGES if (ROOT / p.file).exists()]
+    only = set(filter(None, os.environ.get("PANTAU_BENCH_PAGES", "").split(",")))
+    return [(p.key, p.file, p.url_path) for p in PAGES if (ROOT / p.file).exists() and (not only or p.key in only)]
 
 
 def _run(at: Any) -> float:
@@ -174,7 +175,9 @@ def main() -> None:
     ap.add_argument("--no-browser", action="store_true")
     ap.add_argument("--no-apptest", action="store_true")
     ap.add_argument("--name", default="pages")
+    ap.add_argument("--pages", default="", help="comma-separated page keys to measure (default: every page)")
     args = ap.parse_args()
+    os.environ["PANTAU_BENCH_PAGES"] = args.pages
     os.environ["PANTAU_DB"] = args.db
     os.chdir(ROOT)
     result: dict[str, Any] = {"machine": machine(), "db": args.db}

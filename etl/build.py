@@ -17,6 +17,20 @@ DEFAULT_ROWS = 400_000
 DEFAULT_SEED = 42
 
 
+def _sample_programmes(db: Path, pack: Path, progress: Callable[[str], None]) -> None:
+    """The pack's sample master plan (sample_programmes.csv, if any), loaded as any upload is, as a sample load."""
+    from etl.ingest.core import load_file
+
+    path = pack / "sample_programmes.csv"
+    if not path.is_file():
+        return
+    res = load_file(db, "programmes", path, source=SAMPLE_SOURCE)
+    if not res.ok:
+        raise RuntimeError(f"{path}: the sample master plan does not load: "
+                           + "; ".join(f"line {p.line}: {p.reason()}" for p in res.errors[:5]))
+    progress(f"Sample master plan: {res.rows_loaded} programme reports")
+
+
 def build(db: Path, *, rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED, city: str | None = None,
           progress: Callable[[str], None] = print) -> dict[str, float]:
     """Create `db` from scratch (atomically replacing any existing file); return timing figures."""
@@ -54,6 +68,7 @@ def build(db: Path, *, rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED, city:
         refresh_marts(con)
         t4 = time.perf_counter()
         progress(f"Marts built in {t4 - t3:.1f} s")
+    _sample_programmes(db, pack, progress)
     total = time.perf_counter() - t0
     progress(f"Database ready: {db} ({total:.1f} s)")
     return {"rows": rows, "seconds": total, "generate_seconds": t2 - t1, "marts_seconds": t4 - t3,

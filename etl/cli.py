@@ -279,8 +279,9 @@ def parser() -> argparse.ArgumentParser:
     from etl.ops import add_commands as add_ops_commands  # backup, restore, doctor
     add_ops_commands(sub)
 
-    ld = sub.add_parser("load", help="load a CSV/TSV/Excel file (service_requests or tourism)")
-    ld.add_argument("dataset", choices=["service_requests", "tourism"])
+    ld = sub.add_parser("load", help="load a CSV/TSV/Excel file (service_requests, tourism or programmes: the "
+                                     "smart-city master plan)")
+    ld.add_argument("dataset", choices=["service_requests", "tourism", "programmes"])
     ld.add_argument("file")
     ld.add_argument("--db")
     ld.add_argument("--mode", choices=["upsert", "append", "replace"], default="upsert",

@@ -116,6 +116,7 @@ def write_views(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create the analyst-facing views (etl/sql/views.sql)."""
     con.execute((SQL_DIR / "views.sql").read_text(encoding="utf-8")
                 .replace("{requests}", requests_due("fct_service_requests")))
+    con.execute((SQL_DIR / "programmes.sql").read_text(encoding="utf-8"))  # the master plan's tables and view
 
 
 def marts() -> list[Mart]:

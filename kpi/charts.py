@@ -430,3 +430,92 @@ def recovery_chart(lang: str) -> alt.Chart:
         align="left", dx=4, dy=-8, color=TEXT, fontSize=12).encode(
         y=alt.Y("y:Q"), x=alt.XValue(0), text=alt.Text("text:N"))
     return _finish(alt.layer(base, line, label), lang, height=280)
+
+
+# --- smart city (kpi/smartcity.py) --------------------------------------------------------------------------------
+# Status colours of the master plan's programmes (Okabe-Ito: told apart with any colour vision).
+PROGRAMME_COLOURS = {"behind": "#D55E00", "on_track": OKABE_ITO[0], "done": OKABE_ITO[2]}
+
+
+def _status_scale(lang: str) -> alt.Scale:
+    return alt.Scale(domain=[t(f"smartcity.status.{s}", lang) for s in PROGRAMME_COLOURS],
+                     range=list(PROGRAMME_COLOURS.values()))
+
+
+def _quick_win_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
+    data = df.assign(
+        programme=df["programme_id"] + " " + df["name"],
+        pillar_label=df["pillar"].map(lambda p: t(f"smartcity.pillar.{p}", lang)),
+        status_label=df["status"].map(lambda s: t(f"smartcity.status.{s}", lang)),
+        progress_fmt=df["progress"].map(lambda v: fmt.percent(v, lang, 0)),
+        expected_fmt=df["expected"].map(lambda v: fmt.percent(v, lang, 0)),
+        day_fmt=df["period"].map(lambda d: fmt.day(pd.Timestamp(d).date(), lang)),
+        span_fmt=[f"{fmt.day(pd.Timestamp(a).date(), lang)} → {fmt.day(pd.Timestamp(b).date(), lang)}"
+                  for a, b in zip(df["baseline_date"], df["target_date"], strict=True)],
+        first=~df.duplicated("programme_id"),
+    )
+    for col in ("baseline_date", "target_date", "period"):
+        data[col] = pd.to_datetime(data[col])
+    order = tuple(dict.fromkeys(data["programme"]))
+    return data, (lang, order)
+
+
+@builder(_quick_win_rows)
+def quick_win_chart(lang: str, order: tuple[str, ...]) -> alt.Chart:
+    """Each quick win on one row: a bar from its baseline date to its target date, a dot per report coloured by the
+    report's status."""
+    y = alt.Y("programme:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False))
+    span = alt.Chart(_rows()).mark_bar(color="#D9E2EC", height=14).encode(
+        y=y, x=alt.X("baseline_date:T", title=t("chart.smartcity.date", lang), scale=alt.Scale(padding=14),
+                     axis=alt.Axis(format="%b %Y", labelOverlap=True)),
+        x2=alt.X2("target_date:T"),
+        tooltip=[alt.Tooltip("programme:N", title=t("chart.smartcity.programme", lang)),
+                 alt.Tooltip("span_fmt:N", title=t("chart.smartcity.span", lang))],
+    ).transform_filter(alt.datum.first)
+    dots = alt.Chart(_rows()).mark_point(filled=True, size=110, opacity=1).encode(
+        y=y, x=alt.X("period:T"),
+        color=alt.Color("status_label:N", title=t("chart.smartcity.status", lang), scale=_status_scale(lang),
+                        legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("programme:N", title=t("chart.smartcity.programme", lang)),
+                 alt.Tooltip("day_fmt:N", title=t("chart.smartcity.report", lang)),
+                 alt.Tooltip("progress_fmt:N", title=t("chart.smartcity.progress", lang)),
+                 alt.Tooltip("expected_fmt:N", title=t("chart.smartcity.expected", lang)),
+                 alt.Tooltip("status_label:N", title=t("chart.smartcity.status", lang))],
+    )
+    # axis, its title and the legend take about 150 px of the height Streamlit gives the whole chart
+    return _finish(alt.layer(span, dots), lang, height=_rows_height(len(order), extra=170, per_row=30))
+
+
+def _programme_progress_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
+    data = df.assign(
+        programme=df["programme_id"] + " " + df["name"],
+        status_label=df["status"].map(lambda s: t(f"smartcity.status.{s}", lang)),
+        progress_fmt=df["progress"].map(lambda v: fmt.percent(v, lang, 0)),
+        expected_fmt=df["expected"].map(lambda v: fmt.percent(v, lang, 0)),
+    )
+    order = tuple(data["programme"])
+    return data, (lang, order)
+
+
+@builder(_programme_progress_rows)
+def programme_progress_chart(lang: str, order: tuple[str, ...]) -> alt.Chart:
+    """Progress of each programme at its latest report (bar, coloured by status) and the progress expected by then
+    (tick); 100 % = the target."""
+    y = alt.Y("programme:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False))
+    tips = [alt.Tooltip("programme:N", title=t("chart.smartcity.programme", lang)),
+            alt.Tooltip("progress_fmt:N", title=t("chart.smartcity.progress", lang)),
+            alt.Tooltip("expected_fmt:N", title=t("chart.smartcity.expected", lang)),
+            alt.Tooltip("status_label:N", title=t("chart.smartcity.status", lang))]
+    bars = alt.Chart(_rows()).mark_bar().encode(
+        y=y, x=alt.X("progress:Q", title=t("chart.smartcity.progress", lang),
+                     axis=alt.Axis(format=".0%", values=[0, 0.25, 0.5, 0.75, 1, SCORE_CAP]),
+                     scale=alt.Scale(domain=[0, SCORE_CAP], nice=False)),
+        color=alt.Color("status_label:N", title=t("chart.smartcity.status", lang), scale=_status_scale(lang),
+                        legend=alt.Legend(orient="top")),
+        tooltip=tips,
+    )
+    ticks = alt.Chart(_rows()).mark_tick(color=TEXT, thickness=3).encode(
+        y=y, x=alt.X("expected:Q"), tooltip=tips)
+    target = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color=TEXT, strokeDash=[4, 3], size=1.5).encode(
+        x=alt.X("x:Q"))
+    return _finish(alt.layer(bars, ticks, target), lang, height=_rows_height(len(order), extra=170, per_row=32))

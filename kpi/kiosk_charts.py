@@ -117,6 +117,24 @@ def recovery_chart(frame: pd.DataFrame, lang: str, theme: str) -> alt.LayerChart
     return _config(alt.layer(base, lines), theme, lang)
 
 
+def pillars_chart(frame: pd.DataFrame, lang: str, theme: str) -> alt.LayerChart:
+    """Programmes per pillar stacked by status (behind, on track, done), each at its latest report."""
+    p = palette(theme)
+    pillars = list(dict.fromkeys(frame["pillar_label"]))
+    states = list(dict.fromkeys(frame["status_label"]))  # behind, on track, done (kpi.smartcity.STATUSES)
+    order = {s: i for i, s in enumerate(states)}
+    data = frame.assign(order=frame["status_label"].map(order))
+    bars = alt.Chart(data).mark_bar().encode(
+        y=alt.Y("pillar_label:N", title=None, sort=pillars, axis=alt.Axis(labelLimit=520)),
+        x=alt.X("n:Q", title=t("kiosk.chart.programmes", lang), axis=alt.Axis(tickMinStep=1, format="d")),
+        color=alt.Color("status_label:N", title=None, sort=states,
+                        scale=alt.Scale(domain=states, range=[p["bad"], p["a"], p["good"]]),
+                        legend=alt.Legend(orient="top")),
+        order=alt.Order("order:Q"),
+    )
+    return _config(alt.layer(bars), theme, lang)
+
+
 def _rgb(hex_colour: str, alpha: int = 235) -> list[int]:
     h = hex_colour.lstrip("#")
     return [int(h[i:i + 2], 16) for i in (0, 2, 4)] + [alpha]

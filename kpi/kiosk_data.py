@@ -10,7 +10,7 @@ import pandas as pd
 
 from base.i18n import t
 from base.settings import city_settings
-from kpi import fmt, metrics, queries
+from kpi import fmt, metrics, queries, smartcity
 from kpi.db import Reader
 from kpi.filters import Filters
 from kpi.kiosk import Trend, count_text, trend, withheld
@@ -172,10 +172,30 @@ def tourism(r: Reader, lang: str) -> View:
                 frame[["indicator", "label", "period", "recovery"]])
 
 
+def pillars(r: Reader, lang: str) -> View | None:
+    """The master plan by pillar (kpi.smartcity, each programme at its latest report): programmes done, on track and
+    behind, their mean progress, and per pillar the count in each status. Aggregates only; None without a plan."""
+    if not smartcity.has_programmes(r):
+        return None
+    summary = smartcity.pillar_summary(r)
+    latest = smartcity.latest_programmes(r)
+    numbers = tuple(BigNumber(t(f"kiosk.pillars.{s}", lang), fmt.number(int(summary[s].sum()), lang))
+                    for s in ("on_track", "behind", "done"))
+    numbers += (BigNumber(t("kiosk.pillars.progress", lang), fmt.percent(float(latest["progress"].mean()), lang, 0)),)
+    frame = summary.melt(id_vars="pillar", value_vars=list(smartcity.STATUSES), var_name="status", value_name="n")
+    frame = frame.assign(pillar_label=frame["pillar"].map(lambda p: t(f"smartcity.pillar.{p}", lang)),
+                         status_label=frame["status"].map(lambda s: t(f"smartcity.status.{s}", lang)))
+    return View("pillars", t("kiosk.view.pillars", lang), t("kiosk.pillars.subtitle", lang), numbers,
+                frame[["pillar", "pillar_label", "status", "status_label", "n"]])
+
+
 def view(r: Reader, name: str, lang: str, min_count: int) -> View | None:
-    """The named view for the last 30 days up to the newest data; None when there are no requests yet."""
+    """The named view for the last 30 days up to the newest data; None when there are no requests yet (the pillar
+    view: no master plan)."""
     if name == "tourism":
         return tourism(r, lang)
+    if name == "pillars":
+        return pillars(r, lang)
     _, latest = queries.data_bounds(r)
     if latest is None:
         return None

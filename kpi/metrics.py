@@ -11,6 +11,9 @@ Definitions (stated again in data/README.md):
 - median_hours, p90_hours = continuous quantiles (linear interpolation, numpy's default percentile).
 - on_time_rate = share of requests completed in the period that were completed within their deadline.
 - service score = min(on_time_rate / target, 1.25) per service; service index = mean of the scores (1.0 = on target).
+- channel_share = requests received through the given channels ÷ all requests received in the period.
+- The counts behind received, completed and on_time_rate come from the daily mart too (counts_by_service, rates)
+  when no quantile is needed: the same requests, so the same figures.
 
 A request's deadline (due_at) follows its service standard, in hours, calendar days or working days; it is defined
 once, in SQL, where the marts are built (etl/sql/requests_due.sql), and every KPI here reads it from the marts.
@@ -258,3 +261,43 @@ def service_index(r: Reader, f: Filters) -> dict[str, Any]:
         "by_kecamatan": level("kecamatan", "kecamatan_code", "kecamatan"),
         "by_service": level("service", "service_code"),
     }
+
+
+def channel_share(r: Reader, f: Filters, channels: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Share of the requests received in the period that came through `channels` (e.g. ("online",); the filters' own
+    channels when not given): received via those channels ÷ all received, with the filters' kecamatan, services and
+    channels. `share` is None when nothing was received."""
+    channels = f.channels if channels is None else channels
+    row = r.one(
+        f"""
+        SELECT coalesce(sum(received), 0)::BIGINT,
+               coalesce(sum(received) FILTER (WHERE list_contains($shared, channel)), 0)::BIGINT
+        FROM mart_requests_daily WHERE {where("day")}
+        """,
+        {**f.params(), "shared": list(channels)},
+    )
+    received, via = int(row[0]), int(row[1])
+    return {"received": received, "via": via, "share": via / received if received else None}
+
+
+def counts_by_service(r: Reader, f: Filters) -> pd.DataFrame:
+    """Per service, for the period (`current` = 1) and the previous one of equal length (`current` = 0): received,
+    completed and on_time (completed within the deadline), from the daily mart in one scan — the counts behind
+    `received`, `completed` and `on_time_rate` when no quantile is needed (rates() sums them)."""
+    return r.df(
+        f"""
+        SELECT service_code, (day >= $current_from)::INTEGER AS current, sum(received)::BIGINT AS received,
+               sum(completed)::BIGINT AS completed, sum(on_time)::BIGINT AS on_time
+        FROM mart_requests_daily WHERE {where("day")}
+        GROUP BY ALL
+        """,
+        {**f.params(), "date_from": f.previous().date_from, "current_from": f.date_from},
+    )
+
+
+def rates(counts: pd.DataFrame, current: int, services: tuple[str, ...] = ()) -> dict[str, Any]:
+    """received, completed and on_time_rate (on_time ÷ completed, as `on_time_rate`; None when nothing was completed)
+    of counts_by_service() rows for one period (1 = the period, 0 = the previous one) and `services` (all if empty)."""
+    rows = counts[(counts["current"] == current) & (counts["service_code"].isin(services) if services else True)]
+    received, completed, on_time = (int(rows[c].sum()) for c in ("received", "completed", "on_time"))
+    return {"received": received, "completed": completed, "on_time_rate": on_time / completed if completed else None}

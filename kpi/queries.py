@@ -340,7 +340,7 @@ def data_dictionary(r: Reader) -> pd.DataFrame:
         SELECT table_name AS "table", column_name AS "column", data_type AS "type"
         FROM duckdb_columns()
         WHERE table_name IN ('service_requests', 'services', 'kecamatan', 'channels', 'working_days', 'tourism_monthly',
-                             'loads')
+                             'programme_status', 'loads')
         ORDER BY table_name, column_index
         """
     )

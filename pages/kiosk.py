@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from app import reads, widgets
 from app.nav import frame
 from base.i18n import t
-from kpi import fmt, kiosk, kiosk_charts
+from kpi import fmt, kiosk, kiosk_charts, smartcity
 from kpi.db import DataUnavailable
 
 frame()  # run alone (a fresh server's first address), this opens the app around it
@@ -15,6 +17,11 @@ frame()  # run alone (a fresh server's first address), this opens the app around
 st.set_page_config(page_title="Pantau", layout="wide", initial_sidebar_state="collapsed")
 settings = kiosk.safe_settings()
 screen = kiosk.parse_screen(st.query_params.to_dict(), settings)
+try:  # the pillar view only rotates while a master plan is loaded
+    if "pillars" in screen.views and not reads.read(smartcity.has_programmes):
+        screen = replace(screen, views=tuple(v for v in screen.views if v != "pillars") or screen.views)
+except DataUnavailable:
+    pass
 lang, theme, min_count = screen.lang, screen.theme, settings.min_count
 
 st.html(kiosk_charts.kiosk_css(theme))
@@ -50,7 +57,7 @@ def rotation() -> None:
                             height="stretch")
         else:
             builder = {"overview": kiosk_charts.requests_chart, "services": kiosk_charts.scores_chart,
-                       "tourism": kiosk_charts.recovery_chart}[name]
+                       "tourism": kiosk_charts.recovery_chart, "pillars": kiosk_charts.pillars_chart}[name]
             st.altair_chart(builder(view.frame, lang, theme), theme=None, height="stretch")
     if name == "map":
         st.html(kiosk_charts.map_legend_html(lang, theme, min_count))

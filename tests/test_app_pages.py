@@ -20,7 +20,7 @@ from kpi.filters import Filters
 ROOT = Path(__file__).resolve().parent.parent
 # The dashboard pages of the registry (upload and kiosk have tests of their own), and the Vega charts each draws.
 PAGES = [s.key for s in registry.PAGES if s.key not in ("upload", "kiosk")]
-CHARTS = {"overview": 1, "throughput": 4, "processing": 4, "map": 0, "tourism": 2, "data": 0}
+CHARTS = {"overview": 1, "throughput": 4, "processing": 4, "map": 0, "tourism": 2, "smartcity": 2, "data": 0}
 # Words that belong to one language only: none may appear in the other language's view.
 ID_ONLY = ["Ringkasan", "Saring", "Periode", "Atur ulang", "Unduh", "Semua layanan", "Perubahan terbesar",
            "Indeks layanan", "Tunggakan", "Permohonan", "Waktu proses", "Tepat waktu", "Pemulihan", "Kamus data",
@@ -234,7 +234,7 @@ def test_tourism_shows_recovery_against_2019(app_env: Path, lang: str) -> None:
 def test_data_page_lists_last_loads_and_their_source(app_env: Path) -> None:
     at = run_page("data", lang="en")
     labels = [m.label for m in at.metric]
-    assert labels == ["Service requests", "Tourism"]
+    assert labels == ["Smart-city master plan", "Service requests", "Tourism"]
     assert any("sample data" in str(c.value) for c in at.caption)
 
 
@@ -292,3 +292,85 @@ def test_marts_of_an_older_release_are_rebuilt_on_start(sample_db: Path, tmp_pat
         con.close()
     again = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90).run()
     assert not [e for e in again.main.children.values() if type(e).__name__ == "Status"]  # no second rebuild
+
+
+# --- Kota Cerdas / Smart city -------------------------------------------------------------------------------------
+def _pillar_html(at: AppTest) -> str:
+    return next(e.proto.body for e in at.get("html") if "pantau-pillars" in e.proto.body)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_smartcity_shows_six_pillars_and_the_chosen_pillars_programmes(app_env: Path, lang: str) -> None:
+    from kpi import smartcity
+
+    at = run_page("smartcity", lang=lang, pillar="environment")
+    tiles = _pillar_html(at)
+    for p in ("governance", "branding", "economy", "living", "society", "environment"):
+        assert t(f"smartcity.pillar.{p}", lang) in tiles
+    summary = smartcity.pillar_summary(Reader(app_env)).set_index("pillar")
+    env = summary.loc["environment"]
+    assert t("smartcity.tile_counts", lang, done=env["done"], on_track=env["on_track"], behind=env["behind"]) in tiles
+    assert t("smartcity.tile_no_indicator", lang) in tiles  # living, society, environment: nothing measured
+    table = at.dataframe[0].value
+    latest = smartcity.latest_programmes(Reader(app_env), "environment")
+    assert table["programme_id"].tolist() == latest["programme_id"].tolist()
+    assert table["status"].iloc[0] == t("smartcity.status.behind", lang)  # behind first
+    assert [i.value for i in at.info] == [t("smartcity.no_indicator", lang)]  # said plainly, no zero tile
+    assert not at.metric
+    progress = chart_rows(at, 0)
+    assert {r.get("programme_id") for r in progress} - {None} == set(latest["programme_id"])
+    wins = chart_rows(at, 1)
+    assert {r.get("programme_id") for r in wins} - {None} == set(smartcity.quick_wins(Reader(app_env))["programme_id"])
+    assert t("smartcity.sample_programmes", lang) in [str(c.value) for c in at.caption]
+
+
+def test_smartcity_governance_indicators_equal_the_kpi_layer(app_env: Path) -> None:
+    from app.registry import spec
+    from kpi import smartcity
+    from kpi.filters import preset_range
+
+    at = run_page("smartcity", lang="en", pillar="governance")
+    r = Reader(app_env)
+    first, latest = queries.data_bounds(r)
+    start, end = preset_range(spec("smartcity").default_period, first, latest)
+    f = Filters(start, end)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Service index"] == fmt.number(metrics.service_index(r, f)["city"], "en", 2)
+    assert shown["On time, all services"] == fmt.percent(metrics.summary(r, f)["on_time_rate"], "en")
+    share = metrics.channel_share(r, f, ("online",))["share"]
+    assert shown["Requests made online"] == fmt.percent(share, "en")
+    assert len(shown) == len(smartcity.pillar_indicators(r, f, "en").query("pillar == 'governance'"))
+
+
+def test_smartcity_pillar_choice_is_written_to_the_url(app_env: Path) -> None:
+    at = run_page("smartcity", lang="en")
+    assert at.radio(key="smartcity_pillar").value == "governance"
+    at.radio(key="smartcity_pillar").set_value("economy").run()
+    assert at.query_params["pillar"] == "economy"
+    assert at.subheader[0].value == t("smartcity.programmes_title", "en", pillar=t("smartcity.pillar.economy", "en"))
+
+
+@pytest.fixture(scope="module")
+def denpasar_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The second pack, built by the real ETL: it ships no sample master plan."""
+    from etl.build import build
+
+    path = tmp_path_factory.mktemp("denpasar") / "pantau.duckdb"
+    build(path, rows=3000, seed=5, city="denpasar", progress=lambda _m: None)
+    return path
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_smartcity_without_programmes_says_how_to_load_them(denpasar_db: Path, lang: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PANTAU_DB", str(denpasar_db))
+    monkeypatch.setenv("PANTAU_CITY", "denpasar")
+    at = run_page("smartcity", lang=lang)
+    infos = [i.value for i in at.info]
+    assert t("smartcity.none", lang) in infos and "python -m etl load programmes" in infos[0]
+    assert not at.dataframe and not vega_specs(at)  # no programmes, no chart of them
+    tiles = _pillar_html(at)
+    assert tiles.count(t("smartcity.status.none", lang)) == 6
+    assert at.metric and all(m.value != "0" for m in at.metric if "index" in m.label.lower())  # measured still shown
+    at = run_page("smartcity", lang=lang, pillar="branding")
+    assert t("smartcity.no_indicator", lang) in [i.value for i in at.info]  # no tourism figures in this pack

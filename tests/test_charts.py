@@ -124,7 +124,7 @@ def test_choropleth_matches_by_kemendagri_code_bps_code_or_name(sample_db: Path)
 
 def _every_chart(r: Reader) -> list[tuple]:
     """(builder, data, *args) of every chart the pages and the kiosk draw, fed by the query that feeds it there."""
-    from kpi import kiosk_charts, kiosk_data, metrics
+    from kpi import kiosk_charts, kiosk_data, metrics, smartcity
 
     volumes = queries.volume_series(r, OCT, "day", "service", "id")
     area = queries.tourism_areas(r)[0]
@@ -141,6 +141,8 @@ def _every_chart(r: Reader) -> list[tuple]:
         (charts.index_chart, metrics.service_index(r, OCT)["by_kecamatan"], "id"),
         (charts.tourism_value_chart, tourism, "orang", "id"),
         (charts.recovery_chart, tourism, "id"),
+        (charts.programme_progress_chart, smartcity.latest_programmes(r, "environment"), "id"),
+        (charts.quick_win_chart, smartcity.quick_wins(r), "en"),
     ]
     for name, builder in (("overview", kiosk_charts.requests_chart), ("services", kiosk_charts.scores_chart),
                           ("tourism", kiosk_charts.recovery_chart)):
@@ -152,7 +154,7 @@ def test_the_fast_spec_equals_the_altair_chart_for_every_builder(sample_db: Path
     """Builder.spec (a template built once per form, the rows attached per call) gives exactly the dict Altair gives
     for the whole chart, for other data of the same form too, and a caller changing it does not change the next."""
     calls = [c for c in _every_chart(Reader(sample_db)) if isinstance(c[0], charts.Builder)]
-    assert len(calls) == 11
+    assert len(calls) == 13
     for builder, data, *args in calls:
         for rows in (data, data.iloc[: max(1, len(data) // 2)]):
             spec = builder.spec(rows, *args)
@@ -192,5 +194,5 @@ def test_no_builder_makes_altair_look_channels_up_in_the_schema(sample_db: Path,
 
     monkeypatch.setattr(schemapi._FromDict, "__init__", counting)
     specs = [builder(data, *args).to_dict(validate=False) for builder, data, *args in _every_chart(Reader(sample_db))]
-    assert len(specs) == 14 and all("datasets" in s or "data" in s for s in specs)
+    assert len(specs) == 16 and all("datasets" in s or "data" in s for s in specs)
     assert lookups == []

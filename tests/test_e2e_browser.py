@@ -33,6 +33,7 @@ DRAWN = {
     "processing": (4, None),
     "map": (0, '[data-testid="stDeckGlJsonChart"] canvas'),
     "tourism": (2, None),
+    "smartcity": (2, '[data-testid="stDataFrame"]'),
     "data": (0, '[data-testid="stDataFrame"]'),
 }
 PAGES = {s.key: ("" if s.key == registry.DEFAULT else s.url_path, *DRAWN[s.key]) for s in registry.PAGES

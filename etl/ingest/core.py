@@ -17,7 +17,7 @@ from base.clock import now_local
 from base.database import attach_read_only
 from base.settings import city_settings
 from etl.audit import next_load_id, record_load
-from etl.ingest import service_requests, tourism
+from etl.ingest import programmes, service_requests, tourism
 from etl.ingest.dataset import Dataset
 from etl.ingest.mapping import SAMPLE_ROWS, describe, prepare
 from etl.ingest.read import parse_macros, read_raw
@@ -34,7 +34,7 @@ from etl.store import (
     write_transaction,
 )
 
-DATASETS: dict[str, Dataset] = {"service_requests": service_requests, "tourism": tourism}
+DATASETS: dict[str, Dataset] = {"service_requests": service_requests, "tourism": tourism, "programmes": programmes}
 LOAD_MEMORY = os.environ.get("PANTAU_LOAD_MEMORY", "1GB")
 CLOCK_SKEW = timedelta(minutes=10)  # a device clock a few minutes ahead is not a "future" timestamp
 _NIK = re.compile(r"\d{16}|\d\.\d+[eE]\+15")

@@ -95,11 +95,15 @@ def guess_mapping(header: list[str], spec: dict[str, tuple[str, ...]]) -> dict[s
     return out
 
 
-def personal_columns(con: duckdb.DuckDBPyConnection, header: list[str], keep: set[int]) -> dict[int, str]:
-    """Columns holding applicant names or NIKs. `keep` (e.g. the request id) is only checked by header."""
+def personal_columns(con: duckdb.DuckDBPyConnection, header: list[str], keep: set[int],
+                     own: frozenset[str] = frozenset()) -> dict[int, str]:
+    """Columns holding applicant names or NIKs. `keep` (e.g. the request id) is only checked by header; a header
+    that is one of the dataset's own field names (`own`: a programme's `name`) is that field, not a person's name."""
     out: dict[int, str] = {}
     for i, h in enumerate(header):
         n = norm_header(h)
+        if n in own:
+            continue
         if n in NAME_HEADERS or n.startswith("nama_pemohon"):
             out[i] = "pii_name"
         elif n in NIK_HEADERS:
@@ -138,7 +142,7 @@ def prepare(con: duckdb.DuckDBPyConnection, s: Sniffed, fields_spec: dict[str, t
             elif col in by_name:
                 fields[fld] = by_name[col]
     keep = {fields["request_id"]} if "request_id" in fields else set()
-    dropped = personal_columns(con, header, keep)
+    dropped = personal_columns(con, header, keep, frozenset(fields_spec))
     fields = {f: i for f, i in fields.items() if i not in dropped}
     warnings = [Problem(f"dropped_{why}", column=header[i], kind="warning") for i, why in sorted(dropped.items())]
     # a field read from a column named otherwise (an alias: 'tanggal_masuk' for submitted_at) is said, so a wrong

@@ -48,7 +48,7 @@ def preview(path: Path, dataset: str) -> Preview:
             read_raw(con, s)
             guessed = guess_mapping(s.header, module.FIELDS)
             keep = {guessed["request_id"]} if "request_id" in guessed else set()
-            dropped = personal_columns(con, s.header, keep)
+            dropped = personal_columns(con, s.header, keep, frozenset(module.FIELDS))
             out.dropped = {s.header[i]: why for i, why in dropped.items()}
             out.mapping = {f: (s.header[guessed[f]] if f in guessed and guessed[f] not in dropped else None)
                            for f in module.FIELDS}

@@ -12,7 +12,8 @@ from base.i18n import t
 from etl.store import mark_touched, refresh_marts, write_transaction
 
 TABLES = {"service_requests": ("fct_service_requests", "undo_service_requests", "request_id"),
-          "tourism": ("fct_tourism_monthly", "undo_tourism_monthly", "(indicator, area, period)")}
+          "tourism": ("fct_tourism_monthly", "undo_tourism_monthly", "(indicator, area, period)"),
+          "programmes": ("fct_programmes", "undo_programmes", "(programme_id, period)")}
 
 
 @dataclass
