@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from base.clock import now_local
@@ -17,14 +19,30 @@ DEFAULT_ROWS = 400_000
 DEFAULT_SEED = 42
 
 
-def _sample_programmes(db: Path, pack: Path, progress: Callable[[str], None]) -> None:
+@contextlib.contextmanager
+def _as_city(city: str | None) -> Iterator[None]:
+    """Run a load as the pack `city` (a load reads its pack from PANTAU_CITY, and refuses a database of another)."""
+    before = os.environ.get("PANTAU_CITY")
+    if city is not None:
+        os.environ["PANTAU_CITY"] = city
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PANTAU_CITY", None)
+        else:
+            os.environ["PANTAU_CITY"] = before
+
+
+def _sample_programmes(db: Path, pack: Path, city: str | None, progress: Callable[[str], None]) -> None:
     """The pack's sample master plan (sample_programmes.csv, if any), loaded as any upload is, as a sample load."""
     from etl.ingest.core import load_file
 
     path = pack / "sample_programmes.csv"
     if not path.is_file():
         return
-    res = load_file(db, "programmes", path, source=SAMPLE_SOURCE)
+    with _as_city(city):
+        res = load_file(db, "programmes", path, source=SAMPLE_SOURCE)
     if not res.ok:
         raise RuntimeError(f"{path}: the sample master plan does not load: "
                            + "; ".join(f"line {p.line}: {p.reason()}" for p in res.errors[:5]))
@@ -68,7 +86,8 @@ def build(db: Path, *, rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED, city:
         refresh_marts(con)
         t4 = time.perf_counter()
         progress(f"Marts built in {t4 - t3:.1f} s")
-    _sample_programmes(db, pack, progress)
+    if rows > 0:  # sample data only beside sample requests: a database built empty is for a city's own data
+        _sample_programmes(db, pack, city, progress)
     total = time.perf_counter() - t0
     progress(f"Database ready: {db} ({total:.1f} s)")
     return {"rows": rows, "seconds": total, "generate_seconds": t2 - t1, "marts_seconds": t4 - t3,

@@ -376,3 +376,38 @@ def test_the_button_downloads_the_pdf_in_a_browser(sample_db: Path) -> None:
         next(servers, None)
     assert pdf.startswith(b"%PDF") and len(PdfReader(io.BytesIO(pdf)).pages) >= 7
     assert name.startswith("pantau_briefing_") and name.endswith(".pdf")
+
+
+# --- the master plan's pillars ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_pillar_page_holds_the_plans_figures(reader: Reader, briefings: dict[str, bytes], lang: str) -> None:
+    """The smart-city section shows what kpi.smartcity computes: the programmes behind, least progress first."""
+    from kpi import smartcity
+
+    assert smartcity.has_programmes(reader)  # the sample database carries the sample plan
+    text = " ".join(text_of(briefings[lang]))
+    latest = smartcity.latest_programmes(reader)
+    behind = latest[latest["status"] == "behind"].sort_values(["progress", "programme_id"])
+    assert len(behind) > 0
+    assert t("briefing.smartcity.behind", lang, n=fmt.number(len(behind), lang)) in text
+    first = behind.iloc[0]
+    assert f"{first['name']}" in text and fmt.percent(first["progress"], lang, 0) in text
+    summary = smartcity.pillar_summary(reader)
+    content, _ = gather(reader, Request(last_complete_week(reader), lang=lang))
+    rows = content["smartcity"]["pillars"]["rows"]
+    assert [r[2] for r in rows] == [fmt.number(n, lang) for n in summary["programmes"]]
+    assert [r[5] for r in rows] == [fmt.number(n, lang) for n in summary["behind"]]
+
+
+def test_without_a_plan_the_pillar_page_says_how_to_load_one(sample_db: Path, tmp_path: Path) -> None:
+    import duckdb
+
+    db = tmp_path / "noplan.duckdb"
+    db.write_bytes(sample_db.read_bytes())
+    con = duckdb.connect(str(db))
+    con.execute("DELETE FROM fct_programmes")
+    con.close()
+    r = Reader(db)
+    content, _ = gather(r, Request(last_complete_week(r), lang="en"))
+    assert content["smartcity"]["none"] == t("briefing.smartcity.none", "en")
+    assert "pillars" not in content["smartcity"]

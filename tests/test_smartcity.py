@@ -173,7 +173,7 @@ def test_behind_first_then_least_progress(db: Path, tmp_path: Path) -> None:
 # --- words a file may use ------------------------------------------------------------------------------------------
 def test_pillars_and_kinds_in_indonesian_or_english_any_case(db: Path, tmp_path: Path) -> None:
     words = {"Tata Kelola": "governance", "SMART GOVERNANCE": "governance", "pencitraan daerah": "branding",
-             "Ekonomi": "economy", "Lingkungan Hidup": "living", "masyarakat": "society", "Sosial": "society",
+             "Ekonomi": "economy", "Lingkungan Hidup": "environment", "masyarakat": "society", "Gaya Hidup": "living",
              "LINGKUNGAN": "environment", "smart_environment": "environment", "Smart-Living": "living"}
     kinds = ["Quick Win", "jangka pendek", "Jangka Menengah", "quick_win", "SHORT", "medium", "QW", "menengah",
              "pendek", "quick win"]

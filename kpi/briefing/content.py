@@ -15,7 +15,7 @@ import pandas as pd
 from base import clock
 from base.i18n import normalise_lang, t
 from base.settings import city_settings
-from kpi import charts, fmt, metrics, queries
+from kpi import charts, fmt, metrics, queries, smartcity
 from kpi.db import Reader
 from kpi.filters import Filters
 from kpi.theme import OTHER_COLOUR, STATUS_COLOURS
@@ -228,7 +228,8 @@ def gather(r: Reader, req: Request) -> tuple[dict[str, Any], dict[str, dict[str,
         [t("filters.service", lang), ", ".join(svc_names.get(c, c) for c in f.services)
          if f.services else t("filters.all_services", lang)],
     ]
-    sections = ["headline", "index", "movers", "overdue", "follow_up", "trend", "tourism", "definitions"]
+    sections = ["headline", "index", "movers", "overdue", "follow_up", "trend", "tourism", "smartcity",
+                "definitions"]
     content: dict[str, Any] = {
         "lang": lang,
         "sample": queries.has_sample_data(r),
@@ -401,7 +402,49 @@ def gather(r: Reader, req: Request) -> tuple[dict[str, Any], dict[str, dict[str,
 
     # 8. tourism's latest month
     content["tourism"] = _tourism(r, f.date_to, lang)
+    # 9. the master plan's pillars
+    content["smartcity"] = _smartcity(r, lang)
     return content, specs
+
+
+BEHIND_LISTED = 15  # the programmes behind listed by name (the pillar table counts them all)
+
+
+def _smartcity(r: Reader, lang: str) -> dict[str, Any]:
+    """The six pillars at each programme's latest report (kpi.smartcity, as the Kota Cerdas page shows them) and
+    the programmes behind, least progress first; a plain line when no master plan is loaded."""
+    if not smartcity.has_programmes(r):
+        return {"none": t("briefing.smartcity.none", lang), "explain": t("smartcity.explain", lang)}
+    summary = smartcity.pillar_summary(r)
+    status = {p: s if isinstance(s, str) else "none" for p, s in zip(summary["pillar"], summary["status"], strict=True)}
+    rows = [[t(f"smartcity.pillar.{p.pillar}", lang), t(f"smartcity.status.{status[p.pillar]}", lang),
+             fmt.number(p.programmes, lang), fmt.number(p.done, lang), fmt.number(p.on_track, lang),
+             fmt.number(p.behind, lang),
+             fmt.percent(p.mean_progress, lang, 0) if not _missing(p.mean_progress) else "–"]
+            for p in summary.itertuples()]
+    latest = smartcity.latest_programmes(r)
+    behind = latest[latest["status"] == "behind"].sort_values(["progress", "programme_id"])
+    listed = [[p.name, t(f"smartcity.pillar.{p.pillar}", lang), fmt.percent(p.progress, lang, 0),
+               fmt.percent(p.expected, lang, 0), fmt.day(pd.Timestamp(p.period).date(), lang)]
+              for p in behind.head(BEHIND_LISTED).itertuples()]
+    return {
+        "none": None,
+        "sample": t("smartcity.sample_programmes", lang, city=city_settings().name)
+        if queries.has_sample_data(r) else None,
+        "pillars": _table([t("smartcity.pillar_label", lang), t("smartcity.col.status", lang),
+                           t("briefing.smartcity.programmes", lang), t("smartcity.status.done", lang),
+                           t("smartcity.status.on_track", lang), t("smartcity.status.behind", lang),
+                           t("briefing.smartcity.mean_progress", lang)],
+                          rows, [2, 3, 4, 5, 6], [1.6, 1.2, 1, 0.9, 1, 0.9, 1.1]),
+        "behind_title": t("briefing.smartcity.behind", lang, n=fmt.number(len(behind), lang)),
+        "behind": _table([t("smartcity.col.name", lang), t("smartcity.pillar_label", lang),
+                          t("smartcity.col.progress", lang), t("smartcity.col.expected", lang),
+                          t("smartcity.col.period", lang)],
+                         listed, [2, 3], [2.6, 1.7, 0.9, 0.9, 1.1]) if listed else None,
+        "shown": t("briefing.smartcity.shown", lang, shown=fmt.number(len(listed), lang),
+                   total=fmt.number(len(behind), lang)) if len(behind) > len(listed) else None,
+        "explain": t("smartcity.explain", lang),
+    }
 
 
 def _tourism(r: Reader, day: date, lang: str) -> dict[str, Any]:
