@@ -159,6 +159,15 @@ def quoted_newline_then_bad(path: Path) -> Path:
     return _text(path, [[*HEADER, "note"], *rows])  # row 3 starts on physical line 2 + 2*3 = 8
 
 
+def quoted_crlf_then_bad(path: Path) -> Path:
+    """As API exports write: every field quoted, CRLF, blank lines at the end; one record per line."""
+    rows = [list(r) for r in ROWS]
+    rows[2][HEADER.index("kecamatan_code")] = "Medan Atlantis"
+    text = "\r\n".join(",".join(f'"{v}"' for v in r) for r in [HEADER, *rows]) + "\r\n\r\n\r\n"
+    path.write_bytes(text.encode("utf-8"))  # row 3 on line 4
+    return path
+
+
 def blank_lines_then_bad(path: Path) -> Path:
     rows = [list(r) for r in ROWS]
     rows[2][HEADER.index("kecamatan_code")] = "Medan Atlantis"
@@ -235,6 +244,8 @@ CASES = [
          error_line=8),
     Case("blank_lines_then_bad", "service_requests", blank_lines_then_bad, 1, error_code="unknown_kecamatan",
          error_line=6),
+    Case("quoted_crlf_then_bad", "service_requests", quoted_crlf_then_bad, 1, error_code="unknown_kecamatan",
+         error_line=4),
     Case("tourism_long", "tourism", tourism_long, 0, 2),
     Case("tourism_wide", "tourism", tourism_wide, 0, 4),
     Case("tourism_bps", "tourism", tourism_bps, 0, 5, extra={"indicator": "wisnus_trips"}),

@@ -61,10 +61,24 @@ def record_lines(s: Sniffed, skip_lines: set[int]) -> list[int]:
     return out
 
 
+def _lines_are_records(path: Path, nrows: int) -> bool:
+    """Whether the file has exactly one physical line per record after its header: then no quoted field holds a line
+    break and no blank line sits between records (either would add lines), so record N is on line N + 2. A count of
+    line breaks, far cheaper than parsing the file again (exports quote every field, so quotes alone say nothing)."""
+    breaks, size = 0, path.stat().st_size
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            breaks += chunk.count(b"\n")
+        fh.seek(max(0, size - 4096))
+        tail = fh.read()
+    trailing = tail[len(tail.rstrip(b"\r\n \t")):].count(b"\n")  # blank lines and the last break at the end
+    return breaks - trailing + 1 == nrows + 1
+
+
 def line_map(con: duckdb.DuckDBPyConnection, s: Sniffed, ragged_lines: set[int], nrows: int) -> None:
     """TEMP TABLE ing_line_map(rn, line) for every record named in ing_errors."""
     no_errors = con.execute("SELECT count(*) = 0 FROM ing_errors").fetchone()[0]
-    if no_errors or (not ragged_lines and s.records_are_lines()):
+    if no_errors or (not ragged_lines and (s.records_are_lines() or _lines_are_records(s.path, nrows))):
         con.execute("""CREATE OR REPLACE TEMP TABLE ing_line_map AS
                        SELECT DISTINCT rn, rn + 2 AS line FROM (SELECT rn FROM ing_errors
                                                                UNION ALL SELECT other_rn FROM ing_errors)
