@@ -416,8 +416,8 @@ def _smartcity(r: Reader, lang: str) -> dict[str, Any]:
     if not smartcity.has_programmes(r):
         return {"none": t("briefing.smartcity.none", lang), "explain": t("smartcity.explain", lang)}
     summary = smartcity.pillar_summary(r)
-    status = {p: s if isinstance(s, str) else "none" for p, s in zip(summary["pillar"], summary["status"], strict=True)}
-    rows = [[t(f"smartcity.pillar.{p.pillar}", lang), t(f"smartcity.status.{status[p.pillar]}", lang),
+    summary["status"] = summary["status"].fillna("none")  # a pillar without programmes
+    rows = [[t(f"smartcity.pillar.{p.pillar}", lang), t(f"smartcity.status.{p.status}", lang),
              fmt.number(p.programmes, lang), fmt.number(p.done, lang), fmt.number(p.on_track, lang),
              fmt.number(p.behind, lang),
              fmt.percent(p.mean_progress, lang, 0) if not _missing(p.mean_progress) else "–"]

@@ -12,28 +12,17 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Any
 
 from base.i18n import t
 from base.settings import ROOT
 from kpi import fmt
-from kpi.briefing.content import parse_week
+from kpi.briefing.content import BriefingError, parse_week
 
 SECTIONS = ("briefing", "smtp")  # the first of these secrets.toml has is used
 
 
-class MailError(Exception):
+class MailError(BriefingError):
     """E-mail is not configured, or sending failed; .message(lang) says which and what to do."""
-
-    def __init__(self, key: str, **values: Any) -> None:
-        super().__init__(key)
-        self.key, self.values = key, values
-
-    def message(self, lang: str) -> str:
-        return t(f"briefing.error.{self.key}", lang, **self.values)
-
-    def __str__(self) -> str:
-        return self.message("en")
 
 
 @dataclass(frozen=True)
