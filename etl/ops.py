@@ -25,7 +25,8 @@ import duckdb
 
 from base.calendar import year_notes
 from base.clock import now_local
-from base.settings import city_dir, city_settings, db_path
+from base.settings import PackError, city_dir, city_settings, db_path
+from base.units import pack_name_keys, pack_responsibility
 from etl.store import StoreError, open_read_only, outdated_marts_in, refresh_marts, writer_lock
 
 MANIFEST = "manifest.json"
@@ -308,6 +309,7 @@ def doctor(db: Path, backup_dir: Path | None = None, max_backup_age_hours: float
         checks += _city_checks(db)
     except StoreError as exc:
         checks.append(Check("database", False, str(exc)))
+    checks.append(_unit_check())
     if db.parent.is_dir():
         free = shutil.disk_usage(db.parent).free
         need = 2 * db.stat().st_size if db.exists() else 0
@@ -348,6 +350,23 @@ def _writer_busy(db: Path) -> bool:
     finally:
         os.close(fd)
     return False
+
+
+def _unit_check() -> Check:
+    """The pack's units.csv: every request has one responsible unit (a tie is BAD, a request with none a warning)."""
+    try:
+        owner = pack_responsibility()
+        pack_name_keys()
+    except PackError as exc:
+        return Check("units", False, str(exc))
+    orphans = sorted(k for k, u in owner.items() if u is None)
+    if orphans:
+        shown = "; ".join(" / ".join(k) for k in orphans[:5])
+        return Check("units", True, f"{len(orphans)} kecamatan / service / channel combination(s) have no responsible "
+                                    f"unit (e.g. {shown}): their overdue requests alert no unit; add a unit to "
+                                    f"units.csv whose scope holds them", warning=True)
+    n = len({u.unit_code for u in owner.values() if u is not None})
+    return Check("units", True, f"{n} units answer for requests; every request has one responsible unit")
 
 
 def _city_checks(db: Path) -> list[Check]:

@@ -13,6 +13,7 @@ from base.calendar import calendar
 from base.clock import now_local
 from base.i18n import t
 from base.settings import PackError, city_dir, city_settings
+from base.units import pack_name_keys, pack_responsibility, units
 from etl.store import SQL_DIR, outdated_marts, outdated_marts_in, refresh_marts, write_transaction, write_views
 
 SLA_UNITS = ("hours", "working_days", "calendar_days")
@@ -77,6 +78,7 @@ def load_reference(con: duckdb.DuckDBPyConnection, city: str | None = None) -> P
     con.execute("INSERT INTO dim_channel (channel, name_id, name_en) SELECT $c, $i, $e "
                 "WHERE NOT EXISTS (SELECT 1 FROM dim_channel WHERE channel = $c)",
                 {"c": UNKNOWN_CHANNEL, "i": t("channel.unknown", "id"), "e": t("channel.unknown", "en")})
+    write_units(con, city)
     settings = tomllib.loads((pack / "city.toml").read_text(encoding="utf-8"))
     city_settings(city)  # validates city.toml (PackError names what is wrong)
     con.execute("DELETE FROM settings")
@@ -86,6 +88,23 @@ def load_reference(con: duckdb.DuckDBPyConnection, city: str | None = None) -> P
     if n == 0:
         raise ValueError(f"{pack / 'kecamatan.csv'} has no kecamatan")
     return pack
+
+
+def write_units(con: duckdb.DuckDBPyConnection, city: str | None = None) -> None:
+    """dim_unit and dim_unit_scope from the pack's units.csv (base/units.py checks it; PackError names the rows)."""
+    listed = units(city)
+    owner = pack_responsibility(city)
+    pack_name_keys(city)  # one name for two units is refused here, not at the first survey upload
+    con.execute("DELETE FROM dim_unit")
+    con.executemany("INSERT INTO dim_unit VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [[u.unit_code, u.name_id, u.name_en, u.kind, u.kecamatan_code, "|".join(u.services) or None,
+                      "|".join(u.channels) or None, "|".join(u.aliases) or None] for u in listed])
+    rows = [(u.unit_code, k, s, c, answering is not None and answering.unit_code == u.unit_code)
+            for (k, s, c), answering in owner.items() for u in listed if u.holds(k, s, c)]
+    con.execute("DELETE FROM dim_unit_scope")
+    con.execute("INSERT INTO dim_unit_scope SELECT unnest($u), unnest($k), unnest($s), unnest($c), unnest($r)",
+                {"u": [r[0] for r in rows], "k": [r[1] for r in rows], "s": [r[2] for r in rows],
+                 "c": [r[3] for r in rows], "r": [r[4] for r in rows]})
 
 
 def calendar_range(con: duckdb.DuckDBPyConnection, today: date) -> tuple[date, date]:
@@ -148,7 +167,7 @@ def upgrade(con: duckdb.DuckDBPyConnection, today: date, city: str | None = None
                                         "AND database_name = current_database()").fetchall()}
     service_cols = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = "
                                               "'dim_service' AND database_name = current_database()").fetchall()}
-    if {"dim_calendar", "dim_deadline", "dim_status"} <= tables and "sla_unit" in service_cols:
+    if {"dim_calendar", "dim_deadline", "dim_status", "dim_unit_scope"} <= tables and "sla_unit" in service_cols:
         return False
     con.execute((SQL_DIR / "upgrade.sql").read_text(encoding="utf-8"))
     load_reference(con, city)

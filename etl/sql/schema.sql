@@ -64,6 +64,29 @@ CREATE TABLE dim_category (
     name_en  VARCHAR NOT NULL
 );
 
+-- The city's public-service units (the pack's units.csv; base/units.py): kantor camat, dinas, the service mall.
+CREATE TABLE dim_unit (
+    unit_code      VARCHAR PRIMARY KEY,
+    name_id        VARCHAR NOT NULL,
+    name_en        VARCHAR NOT NULL,
+    kind           VARCHAR NOT NULL,   -- kecamatan | dinas | mpp
+    kecamatan_code VARCHAR,            -- NULL: a city-wide unit
+    services       VARCHAR,            -- '|'-separated service codes; NULL: every service
+    channels       VARCHAR,            -- '|'-separated channel codes; NULL: every channel
+    aliases        VARCHAR             -- other names a file may use, separated by '|'
+);
+
+-- Grain: one row per unit x (kecamatan, service, channel) its scope holds. `responsible` marks the one unit that
+-- answers for requests of that combination: the most specific (base/units.py). The pack loader refuses a pack where
+-- two units would be equally specific, so each combination has at most one responsible unit.
+CREATE TABLE dim_unit_scope (
+    unit_code      VARCHAR NOT NULL,
+    kecamatan_code VARCHAR NOT NULL,
+    service_code   VARCHAR NOT NULL,
+    channel        VARCHAR NOT NULL,
+    responsible    BOOLEAN NOT NULL
+);
+
 CREATE TABLE settings (
     key   VARCHAR PRIMARY KEY,   -- from the city pack's city.toml
     value VARCHAR NOT NULL

@@ -26,3 +26,20 @@ CREATE TABLE IF NOT EXISTS dim_deadline (
     day          DATE NOT NULL,
     due_at       TIMESTAMP
 );
+CREATE TABLE IF NOT EXISTS dim_unit (
+    unit_code      VARCHAR PRIMARY KEY,
+    name_id        VARCHAR NOT NULL,
+    name_en        VARCHAR NOT NULL,
+    kind           VARCHAR NOT NULL,
+    kecamatan_code VARCHAR,
+    services       VARCHAR,
+    channels       VARCHAR,
+    aliases        VARCHAR
+);
+CREATE TABLE IF NOT EXISTS dim_unit_scope (
+    unit_code      VARCHAR NOT NULL,
+    kecamatan_code VARCHAR NOT NULL,
+    service_code   VARCHAR NOT NULL,
+    channel        VARCHAR NOT NULL,
+    responsible    BOOLEAN NOT NULL
+);

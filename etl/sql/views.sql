@@ -7,9 +7,14 @@ CREATE OR REPLACE VIEW channels AS
     SELECT channel, name_id, name_en FROM dim_channel;
 CREATE OR REPLACE VIEW working_days AS
     SELECT day, is_working_day, name_id AS name FROM dim_calendar;
+CREATE OR REPLACE VIEW units AS
+    SELECT unit_code, name_id, name_en, kind, kecamatan_code, services, channels FROM dim_unit;
 CREATE OR REPLACE VIEW service_requests AS
-    SELECT request_id, service_code, kecamatan_code, channel, submitted_at, completed_at, status, lat, lon, load_id,
-           due_at
-    FROM ({requests});
+    SELECT r.request_id, r.service_code, r.kecamatan_code, r.channel, r.submitted_at, r.completed_at, r.status, r.lat,
+           r.lon, r.load_id, r.due_at, u.unit_code
+    FROM ({requests}) AS r
+    LEFT JOIN dim_unit_scope AS u
+      ON u.responsible AND u.kecamatan_code = r.kecamatan_code AND u.service_code = r.service_code
+     AND u.channel = r.channel;
 CREATE OR REPLACE VIEW tourism_monthly AS
     SELECT indicator, area, period, value, unit, source, load_id FROM fct_tourism_monthly;
