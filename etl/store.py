@@ -117,6 +117,7 @@ def write_views(con: duckdb.DuckDBPyConnection) -> None:
     con.execute((SQL_DIR / "views.sql").read_text(encoding="utf-8")
                 .replace("{requests}", requests_due("fct_service_requests")))
     con.execute((SQL_DIR / "programmes.sql").read_text(encoding="utf-8"))  # the master plan's tables and view
+    con.execute((SQL_DIR / "skm.sql").read_text(encoding="utf-8"))  # the satisfaction survey's tables
 
 
 def marts() -> list[Mart]:
