@@ -1,6 +1,7 @@
 """ETL layer: the command-line interface (`python -m etl --help`).
 
-Exit codes: 0 = done (loaded, or nothing new), 1 = rejected / failed with the database unchanged, 2 = usage error.
+Exit codes: 0 = done (loaded, or nothing new), 1 = rejected / failed with the database unchanged, 2 = usage error;
+`alerts` adds 3 = some messages could not be sent (queued for the next run) and 4 = another alerts run was in progress.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from etl.build import DEFAULT_ROWS, DEFAULT_SEED, build
 from etl.store import StoreBusy, StoreError, check_readable
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+EXIT_UNSENT, EXIT_BUSY = 3, 4   # alerts: a send failed and stays queued; another run holds the state file
 
 
 class UsageError(Exception):
@@ -126,7 +128,35 @@ def cmd_load(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_json(args.lang), default=_json_default, ensure_ascii=False))
     else:
         _print_load(result, args.lang)
+    if result.status == "loaded" and not args.dry_run:
+        _alerts_after_load(db, args.lang)
     return EXIT_OK if result.ok else EXIT_REJECTED
+
+
+def _alerts_configured() -> bool:
+    """Whether the secrets file has an [alerts] section (read without loading the read side)."""
+    import tomllib
+
+    from base.settings import secrets_path
+
+    try:
+        return "alerts" in tomllib.loads(secrets_path().read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+
+
+def _alerts_after_load(db: Path, lang: str) -> None:
+    """After a successful load, when [alerts] is configured: one alerts run, reported on stderr. A failure here never
+    undoes or fails the load (cron runs `alerts` again within 15 minutes)."""
+    if not _alerts_configured():
+        return
+    from base.i18n import t
+
+    try:
+        result, _ = _alerts_run(db, None, dry_run=False, lang=lang)
+        print(t("alerts.cli.after_load", lang, summary=_alerts_summary(result, lang)), file=sys.stderr)
+    except Exception as exc:  # the load succeeded: whatever failed here is reported, not raised
+        print(f"alerts: {exc}", file=sys.stderr)
 
 
 def _print_load(result: Any, lang: str) -> None:
@@ -213,6 +243,94 @@ def cmd_briefing(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         print(t("briefing.cli.sent", lang, to=", ".join(settings.to)))
     return EXIT_OK
+
+
+def _at(text: str | None, lang: str) -> Any:
+    from datetime import datetime
+
+    from base.i18n import t
+
+    if text is None:
+        return clock.now_local()
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise UsageError(t("alerts.cli.bad_at", lang, value=text)) from None
+
+
+def _alerts_run(db: Path, at_text: str | None, *, dry_run: bool, lang: str) -> tuple[Any, Any]:
+    """One alerts run (kpi.alerts, imported here only): (RunResult, settings). UsageError names what to fix."""
+    from base.alerts import rules
+    from base.i18n import t
+    from base.settings import PackError, secrets_path
+    from kpi.alerts import AlertConfigError, CalendarEnds, default_path, load_settings, run
+    from kpi.db import Reader
+
+    at = _at(at_text, lang)
+    try:
+        chosen = rules()
+        settings = load_settings()
+    except PackError as exc:
+        raise UsageError(str(exc)) from None
+    except AlertConfigError as exc:
+        raise UsageError(exc.message(lang)) from None
+    if settings is None and not dry_run:
+        raise UsageError(t("alerts.cli.not_configured", lang, path=secrets_path()))
+    check_readable(db)
+    state = settings.state_path(db) if settings else default_path(db)
+    try:
+        return run(Reader(db), chosen, settings, at, state, dry_run=dry_run), settings
+    except CalendarEnds as exc:
+        raise UsageError(t("alerts.cli.calendar", lang, last=exc.last)) from None
+
+
+def _alerts_summary(result: Any, lang: str) -> str:
+    from base.i18n import t
+
+    states = [a["state"] for a in result.alerts]
+    values = {"at": result.at.strftime("%Y-%m-%d %H:%M"), "alerts": len(states) - states.count("resolved"),
+              "new": states.count("new"), "resolved": states.count("resolved")}
+    if result.dry_run:
+        return t("alerts.cli.dry_run", lang, **values, messages=len(result.notifications))
+    return t("alerts.cli.summary", lang, **values, sent=result.sent, failed=result.failed)
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    # The entry point reaches the read side's alerts (tests/test_layers.py allows exactly this import) inside
+    # _alerts_run, so other commands never load it.
+    import sqlite3
+
+    from base.i18n import t
+
+    lang = args.lang
+    db = db_path(args.db)
+    try:
+        result, settings = _alerts_run(db, args.at, dry_run=args.dry_run, lang=lang)
+    except sqlite3.Error as exc:
+        raise StoreError(f"the alert state file cannot be used ({exc}); see docs/operations.md, 'Alerts'") from exc
+    if result.busy:
+        print(t("alerts.cli.busy", lang, path=db.name), file=sys.stderr)
+        return EXIT_BUSY
+    if result.in_doubt:
+        print(t("alerts.cli.in_doubt", lang, n=len(result.in_doubt), ids=", ".join(result.in_doubt)), file=sys.stderr)
+    if settings is not None and not args.dry_run:
+        from base.alerts import rules
+
+        lonely = sorted({role for rule in rules() for role in rule.roles} - settings.roles())
+        if lonely:
+            print(t("alerts.cli.no_recipient", lang, roles=", ".join(lonely)), file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        for a in result.alerts:
+            if a["state"] != "resolved":
+                print(t("alerts.cli.alert", lang, rule=a["rule"], unit=a["unit_code"] or "-", step=a["step"] + 1,
+                        count=len(a["request_ids"]), new=len(a["new_request_ids"])))
+        print(_alerts_summary(result, lang))
+        for n in result.notifications:
+            if n["status"] == "failed":
+                print(f"  failed {n['id']} -> {n['recipient']}: {n.get('error', '')}", file=sys.stderr)
+    return EXIT_UNSENT if result.failed else EXIT_OK
 
 
 def cmd_hash_password(args: argparse.Namespace) -> int:
@@ -310,6 +428,19 @@ def parser() -> argparse.ArgumentParser:
     br.add_argument("--email", action="store_true", help="also send it to the list in .streamlit/secrets.toml "
                     "([briefing]: host, port, from, to; see docs/operations.md)")
     br.set_defaults(func=cmd_briefing)
+
+    al = sub.add_parser("alerts", help="decide which alerts hold (the city pack's alerts.toml) and tell their "
+                        "recipients ([alerts] in .streamlit/secrets.toml); cron, every 15 minutes and after each load",
+                        description="Exit codes: 0 done; 1 the database or the alert state file cannot be read; 2 "
+                        "bad input or settings (the message says what to fix); 3 some messages could not be sent and "
+                        "stay queued for the next run; 4 another alerts run was in progress (nothing done).")
+    al.add_argument("--db")
+    al.add_argument("--at", help=f"evaluate as if it were this local time, \"YYYY-MM-DD HH:MM\" ({zone}); default now")
+    al.add_argument("--dry-run", action="store_true", help="send nothing and record nothing")
+    al.add_argument("--json", action="store_true", help="print one JSON object (alerts and notifications)")
+    al.add_argument("--lang", choices=["id", "en"], default="id", help="language of this command's messages "
+                    "(recipients get their own)")
+    al.set_defaults(func=cmd_alerts)
 
     hp = sub.add_parser("hash-password", help="print the secrets.toml line for the upload page's analyst password")
     hp.set_defaults(func=cmd_hash_password)
