@@ -309,6 +309,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     except sqlite3.Error as exc:
         raise StoreError(f"the alert state file cannot be used ({exc}); see docs/operations.md, 'Alerts'") from exc
     if result.busy:
+        if args.json:
+            print(json.dumps(result.to_json(), ensure_ascii=False))
         print(t("alerts.cli.busy", lang, path=db.name), file=sys.stderr)
         return EXIT_BUSY
     if result.in_doubt:

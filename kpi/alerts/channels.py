@@ -73,6 +73,8 @@ def _post(url: str, body: dict[str, Any], timeout: float, headers: dict[str, str
         raise SendFailed(f"{what}: HTTP {exc.code}") from None
     except (URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", None) or exc
+        if isinstance(exc, TimeoutError) or isinstance(reason, TimeoutError) or "timed out" in str(reason):
+            raise SendFailed(f"{what}: no answer within {timeout:g} s (timeout)") from None
         raise SendFailed(f"{what}: {type(exc).__name__} ({reason})") from None
     try:
         return json.loads(raw or b"{}")

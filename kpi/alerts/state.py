@@ -223,8 +223,10 @@ class State:
                              f"AND c.item = {table}.item)", chosen)
 
     def open_episode(self, key: tuple[str, str, int], kind: str, at: datetime, items: int) -> int:
+        rule, unit, step = key
         cur = self.con.execute("INSERT INTO episode (rule, kind, unit, step, opened_at, last_seen_at, items, peak) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*key, kind, _ts(at), _ts(at), items, items))
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                               (rule, kind, unit, step, _ts(at), _ts(at), items, items))
         return int(cur.lastrowid)
 
     def touch_episode(self, episode: int, at: datetime, items: int) -> None:
