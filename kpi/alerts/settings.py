@@ -41,12 +41,12 @@ CHAT = re.compile(r"^(-?[0-9]+|@[A-Za-z0-9_]{5,})$")
 class AlertConfigError(ValueError):
     """The [alerts] settings cannot be used; .message(lang) names the file, the key and the fix."""
 
-    def __init__(self, key: str, **values: Any) -> None:
-        super().__init__(key, values)
-        self.key, self.values = key, values
+    def __init__(self, code: str, **values: Any) -> None:
+        super().__init__(code, values)
+        self.code, self.values = code, values
 
     def message(self, lang: str) -> str:
-        return t(f"alerts.config.{self.key}", lang, **self.values)
+        return t(f"alerts.config.{self.code}", lang, **self.values)
 
     def __str__(self) -> str:
         return self.message("en")
@@ -121,20 +121,20 @@ class AlertSettings:
 def _number(section: Mapping[str, Any], key: str, default: float, where: str, source: str) -> float:
     value = section.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise AlertConfigError("number", path=source, key=f"{where}.{key}")
+        raise AlertConfigError("number", path=source, setting=f"{where}.{key}")
     return float(value)
 
 
 def _text(section: Mapping[str, Any], key: str, where: str, source: str) -> str:
     value = section.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise AlertConfigError("missing_key", path=source, key=f"{where}.{key}")
+        raise AlertConfigError("missing_key", path=source, setting=f"{where}.{key}")
     return value.strip()
 
 
 def _url(value: str, key: str, source: str) -> str:
     if not re.match(r"^https?://[^\s/]+", value):
-        raise AlertConfigError("url", path=source, key=key, value=value)
+        raise AlertConfigError("url", path=source, setting=key, value=value)
     return value.rstrip("/")
 
 
@@ -149,13 +149,13 @@ def parse_settings(raw: Mapping[str, Any], source: str, unit_codes: Iterable[str
     url = _url(_text(section, "dashboard_url", "alerts", source), "alerts.dashboard_url", source)
     lang = section.get("lang", "id")
     if lang not in LANGS:
-        raise AlertConfigError("lang", path=source, key="alerts.lang", value=lang)
+        raise AlertConfigError("lang", path=source, setting="alerts.lang", value=lang)
     state = Path(str(section["state"])).expanduser() if section.get("state") else None
 
     def sub(name: str) -> Mapping[str, Any] | None:
         value = section.get(name)
         if value is not None and not isinstance(value, Mapping):
-            raise AlertConfigError("table", path=source, key=f"alerts.{name}")
+            raise AlertConfigError("table", path=source, setting=f"alerts.{name}")
         return value
 
     email = webhook = telegram = whatsapp = None
@@ -184,11 +184,11 @@ def parse_settings(raw: Mapping[str, Any], source: str, unit_codes: Iterable[str
     for key, targets in (sub("recipients") or {}).items():
         role, _, unit = key.partition(":")
         if not NAME.match(role):
-            raise AlertConfigError("role", path=source, key=key)
+            raise AlertConfigError("role", path=source, setting=key)
         if unit and unit not in codes:
-            raise AlertConfigError("unit", path=source, key=key, unit=unit)
+            raise AlertConfigError("unit", path=source, setting=key, unit=unit)
         if not isinstance(targets, list):
-            raise AlertConfigError("targets", path=source, key=key)
+            raise AlertConfigError("targets", path=source, setting=key)
         recipients.append((key, tuple(_recipient(t_, key, lang, configured, source) for t_ in targets)))
     return AlertSettings(url, lang, state, email, webhook, telegram, whatsapp, tuple(recipients))
 
@@ -198,17 +198,17 @@ def _recipient(raw: Any, key: str, default_lang: str, configured: dict[str, Any]
     if isinstance(raw, Mapping):
         lang = raw.get("lang", default_lang)
         if lang not in LANGS:
-            raise AlertConfigError("lang", path=source, key=f"alerts.recipients.{key}", value=lang)
+            raise AlertConfigError("lang", path=source, setting=f"alerts.recipients.{key}", value=lang)
         raw = raw.get("to")
     if not isinstance(raw, str):
-        raise AlertConfigError("target", path=source, key=key, value=raw)
+        raise AlertConfigError("target", path=source, setting=key, value=raw)
     channel, _, address = raw.partition(":")
     ok = {"email": EMAIL.match(address), "webhook": not address, "telegram": CHAT.match(address),
           "whatsapp": PHONE.match(address)}.get(channel)
     if not ok:
-        raise AlertConfigError("target", path=source, key=key, value=raw)
+        raise AlertConfigError("target", path=source, setting=key, value=raw)
     if configured[channel] is None:
-        raise AlertConfigError("channel", path=source, key=key, channel=channel)
+        raise AlertConfigError("channel", path=source, setting=key, channel=channel)
     return Recipient(raw, channel, address.lstrip("+") if channel == "whatsapp" else address, lang)
 
 
