@@ -255,9 +255,9 @@ def _programme(r: Reader, rule: Rule, at: datetime) -> list[Item]:
 # --- for the page: the requests behind an alert -------------------------------------------------------------------
 def items_frame(alert: Alert, services: dict[str, str], kecamatan: dict[str, str]) -> pd.DataFrame:
     """An overdue alert's requests as a table (request id, service, kecamatan, submitted, due, working days over);
-    another kind's items with their measure."""
+    another kind's items with their facts and their measure."""
     if alert.kind != "overdue":
-        return pd.DataFrame({"item": alert.ids, "measure": [i.measure for i in alert.items]})
+        return pd.DataFrame([{"item": i.id, **dict(i.facts), "measure": i.measure} for i in alert.items])
     rows = [{"request_id": i.id, "service": services.get(i.fact("service_code"), i.fact("service_code")),
              "kecamatan": kecamatan.get(i.fact("kecamatan_code"), i.fact("kecamatan_code")),
              "submitted_at": i.fact("submitted_at"), "due_at": i.fact("due_at"), "working_days_over": i.measure}
