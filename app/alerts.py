@@ -4,6 +4,8 @@ when), and the tables and forms the page shows. The page itself stays a list of 
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,11 +15,13 @@ import streamlit as st
 
 from app import auth, widgets
 from base import clock
+from base.alerts import rules
 from base.i18n import t
 from base.settings import db_path
-from kpi.alerts import AlertConfigError, AlertSettings, State, default_path, parse_settings
+from kpi.alerts import AlertConfigError, AlertSettings, State, default_path, parse_settings, run
 from kpi.alerts.decide import Alert, items_frame
 from kpi.alerts.state import Message
+from kpi.db import Reader
 
 
 def settings(language: str) -> tuple[AlertSettings | None, str | None]:
@@ -32,6 +36,25 @@ def settings(language: str) -> tuple[AlertSettings | None, str | None]:
         return parse_settings({"alerts": raw}, ".streamlit/secrets.toml"), None
     except AlertConfigError as exc:
         return None, exc.message(language)
+
+
+def after_load(language: str) -> None:
+    """After a successful upload, when [alerts] is configured: one alerts run on a thread of its own (the page does
+    not wait for mail servers). Its state file lock keeps it from doubling a cron run; a failure is only logged: the
+    cron run 15 minutes later tries again."""
+    configured, problem = settings(language)
+    if configured is None or problem:
+        return
+    db = db_path()
+
+    def work() -> None:
+        try:
+            run(Reader(db), rules(), configured, clock.now_local(), configured.state_path(db))
+        except Exception:  # a background thread: report, never raise into nothing
+            logging.getLogger(__name__).exception("alerts after an upload")
+
+    threading.Thread(target=work, name="pantau-alerts-after-load", daemon=True).start()
+    st.caption(t("alerts.page.after_load", language))
 
 
 def state_path(s: AlertSettings | None) -> Path:
@@ -54,8 +77,11 @@ def remembered(path: Path) -> tuple[list[dict[str, Any]], list[Message], dict[st
         state.close()
 
 
+WIDE = {"unit": "medium", "ack": "large", "title": "large", "last_error": "medium", "rule": "medium"}
+
+
 def _columns(keys: list[str], language: str) -> dict[str, Any]:
-    return {k: st.column_config.TextColumn(t(f"alerts.page.col.{k}", language)) for k in keys}
+    return {k: st.column_config.TextColumn(t(f"alerts.page.col.{k}", language), width=WIDE.get(k)) for k in keys}
 
 
 def table(frame: pd.DataFrame, keys: list[str], name: str, language: str) -> None:

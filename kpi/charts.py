@@ -530,7 +530,7 @@ def _alert_steps_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]
     data = df.assign(step_label=df["step"].map(lambda s: t("chart.alerts.step", lang, n=s + 1)),
                      items_fmt=df["items"].map(lambda v: fmt.number(v, lang)))
     order = tuple(data.groupby("unit")["items"].sum().sort_values(ascending=False, kind="stable").index)
-    steps = tuple(t("chart.alerts.step", lang, n=s + 1) for s in sorted(data["step"].unique()))
+    steps = tuple(int(s) for s in sorted(data["step"].unique()))
     parts = ["{}: {}".format(unit, ", ".join(f"{r.step_label} {r.items_fmt}" for r in
                                               data[data["unit"] == unit].sort_values("step").itertuples()))
              for unit in order[:ALERT_CHART_UNITS]]
@@ -542,14 +542,16 @@ def _alert_steps_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]
 
 
 @builder(_alert_steps_rows)
-def alert_steps_chart(lang: str, order: tuple[str, ...], steps: tuple[str, ...], description: str) -> alt.Chart:
-    """Overdue requests in each unit's alerts, stacked by step (a later step: a warmer colour, and its name in the
-    legend and the tooltip); the text alternative lists the same figures."""
+def alert_steps_chart(lang: str, order: tuple[str, ...], steps: tuple[int, ...], description: str) -> alt.Chart:
+    """Overdue requests in each unit's alerts, stacked by step (each step its own colour, the same on every page, and
+    its name in the legend and the tooltip); the text alternative lists the same figures."""
+    names = [t("chart.alerts.step", lang, n=s + 1) for s in steps]
+    colours = [ALERT_STEP_COLOURS[min(s, len(ALERT_STEP_COLOURS) - 1)] for s in steps]
     chart = alt.Chart(_rows(), description=description).mark_bar().encode(
         y=alt.Y("unit:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
         x=alt.X("items:Q", stack="zero", title=t("chart.alerts.axis", lang), axis=alt.Axis(format=",d", tickMinStep=1)),
-        color=alt.Color("step_label:N", title=t("chart.alerts.legend", lang), sort=list(steps),
-                        scale=alt.Scale(domain=list(steps), range=ALERT_STEP_COLOURS[:len(steps)]),
+        color=alt.Color("step_label:N", title=t("chart.alerts.legend", lang), sort=names,
+                        scale=alt.Scale(domain=names, range=colours),
                         legend=alt.Legend(orient="top")),
         order=alt.Order("step:Q", sort="ascending"),
         tooltip=[alt.Tooltip("unit:N", title=t("chart.alerts.unit", lang)),

@@ -50,7 +50,7 @@ if auth.signed_in(lang, PAGE):
     else:
         widgets.chart(charts.alert_steps_chart, view.chart_rows(decision, lang, unit or None), lang, name="alerts",
                       page=PAGE, language=lang)
-        alerts.table(rows, ["unit", "rule_name", "step_label", "items", "worst", "status_label", "since", "ack"],
+        alerts.table(rows, ["unit", "step_label", "items", "worst", "status_label", "ack", "rule_name", "since"],
                      "open", lang)
         key = st.selectbox(t("alerts.page.pick", lang), list(rows["key"]), key="alerts_pick",
                            format_func=lambda k: " · ".join(rows.set_index("key").loc[k, ["unit", "rule_name",
@@ -65,7 +65,8 @@ if auth.signed_in(lang, PAGE):
     if history.empty:
         st.caption(t("alerts.page.no_history", lang))
     else:
-        alerts.table(history, list(history.columns), "history", lang)
+        alerts.table(history, ["opened_at", "state", "unit", "step", "peak", "sent", "ack", "resolved_at", "rule"],
+                     "history", lang)
         sent = view.message_rows(messages, lang)
-        alerts.table(sent, ["created_at", "recipient", "title", "status", "attempts", "sent_at", "last_error"],
+        alerts.table(sent, ["created_at", "status", "recipient", "title", "attempts", "sent_at", "last_error"],
                      "messages", lang)

@@ -4,6 +4,7 @@ in, frames out. Every status is a word with a symbol, never a colour alone."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -16,6 +17,11 @@ from kpi.alerts.state import Message
 
 SYMBOLS = {"unprocessed": "◌", "no_message": "–", "notified": "✓", "queued": "⏳", "in_doubt": "⚠",
            "open": "●", "resolved": "○", "sent": "✓", "sending": "…", "checked": "✔"}
+
+
+def when(stamp: str | None, lang: str) -> str:
+    """A state file's time ('2026-12-07 21:59:59', the city's) as the page shows times: '7 Des 2026 21.59'."""
+    return fmt.timestamp(datetime.fromisoformat(stamp), lang) if stamp else ""
 
 
 def status_label(status: str, lang: str) -> str:
@@ -51,7 +57,8 @@ def _status(episode: dict[str, Any] | None) -> str:
 def _ack(episode: dict[str, Any] | None, lang: str) -> str:
     if not episode or not episode["ack_by"]:
         return ""
-    return t("alerts.page.ack_line", lang, by=episode["ack_by"], at=episode["ack_at"], note=episode["ack_note"])
+    return t("alerts.page.ack_line", lang, by=episode["ack_by"], at=when(episode["ack_at"], lang),
+             note=episode["ack_note"])
 
 
 def alert_rows(decision: Decision, rules: tuple[Rule, ...], episodes: list[dict[str, Any]], lang: str,
@@ -72,7 +79,7 @@ def alert_rows(decision: Decision, rules: tuple[Rule, ...], episodes: list[dict[
             "rule_name": r.name(lang), "step_label": step_label(r, a.step, lang), "items": len(a.items),
             "worst": measure_label(a.kind, max(i.measure for i in a.items), lang),
             "status": status, "status_label": status_label(status, lang),
-            "since": episode["opened_at"] if episode else "", "episode": episode["id"] if episode else None,
+            "since": when(episode["opened_at"], lang) if episode else "", "episode": episode["id"] if episode else None,
             "ack": _ack(episode, lang)})
     columns = ["key", "rule", "unit_code", "step", "unit", "rule_name", "step_label", "items", "worst", "status",
                "status_label", "since", "episode", "ack"]
@@ -99,7 +106,7 @@ def history_rows(episodes: list[dict[str, Any]], rules: tuple[Rule, ...], names:
     for e in episodes:
         r = by_key.get(e["rule"])
         rows.append({
-            "opened_at": e["opened_at"], "resolved_at": e["resolved_at"] or "",
+            "opened_at": when(e["opened_at"], lang), "resolved_at": when(e["resolved_at"], lang),
             "state": status_label("resolved" if e["resolved_at"] else "open", lang),
             "rule": r.name(lang) if r else e["rule"], "unit": names.get(e["unit"], e["unit"] or "–"),
             "step": step_label(r, e["step"], lang) if r and e["step"] < len(r.steps) else str(e["step"] + 1),
@@ -110,9 +117,9 @@ def history_rows(episodes: list[dict[str, Any]], rules: tuple[Rule, ...], names:
 
 def message_rows(messages: list[Message], lang: str) -> pd.DataFrame:
     """Outbox rows, newest first: when, to whom, through what, what it said, its delivery status."""
-    rows = [{"created_at": m.created_at, "recipient": m.recipient, "channel": m.channel, "title": m.title,
+    rows = [{"created_at": when(m.created_at, lang), "recipient": m.recipient, "channel": m.channel, "title": m.title,
              "items": m.items, "new_items": m.new_items, "status": status_label(m.status, lang),
-             "attempts": m.attempts, "sent_at": m.sent_at or "", "last_error": m.last_error or "", "id": m.id}
+             "attempts": m.attempts, "sent_at": when(m.sent_at, lang), "last_error": m.last_error or "", "id": m.id}
             for m in reversed(messages)]
     columns = ["created_at", "recipient", "channel", "title", "items", "new_items", "status", "attempts", "sent_at",
                "last_error", "id"]
