@@ -63,8 +63,8 @@ def _ack(episode: dict[str, Any] | None, lang: str) -> str:
 
 def alert_rows(decision: Decision, rules: tuple[Rule, ...], episodes: list[dict[str, Any]], lang: str,
                unit: str | None = None, rule: str | None = None) -> pd.DataFrame:
-    """One row per alert that holds now (optionally of one unit or one rule): who, what, which step, how many, the
-    worst measure, whether its recipients were told, and the latest follow-up note."""
+    """One row per alert that holds now (optionally of one unit or one rule), the most pressing first: who, what,
+    which step, how many, the worst measure, whether its recipients were told, and the latest follow-up note."""
     by_key = {r.key: r for r in rules}
     known = _open_episodes(episodes)
     rows = []
@@ -80,9 +80,10 @@ def alert_rows(decision: Decision, rules: tuple[Rule, ...], episodes: list[dict[
             "worst": measure_label(a.kind, max(i.measure for i in a.items), lang),
             "status": status, "status_label": status_label(status, lang),
             "since": when(episode["opened_at"], lang) if episode else "", "episode": episode["id"] if episode else None,
-            "ack": _ack(episode, lang)})
+            "ack": _ack(episode, lang), "rank": (-a.step, -max(i.measure for i in a.items), -len(a.items))})
     columns = ["key", "rule", "unit_code", "step", "unit", "rule_name", "step_label", "items", "worst", "status",
                "status_label", "since", "episode", "ack"]
+    rows.sort(key=lambda row: row.pop("rank"))  # the most pressing first: the latest step, the longest over
     return pd.DataFrame(rows, columns=columns)
 
 
