@@ -36,6 +36,7 @@ class Mailbox:
     """What the SMTP server accepted: one email.message.Message per delivery."""
 
     messages: list[Message] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)       # each message's bytes exactly as the server received them
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -43,6 +44,7 @@ class Mailbox:
         msg["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         with self.lock:
             self.messages.append(msg)
+            self.raw.append(envelope.original_content or envelope.content)
         return "250 OK"
 
     def ids(self) -> list[str]:

@@ -100,8 +100,8 @@ def app(request: pytest.FixtureRequest, sample_db: Path,
         finally:
             s.close()
         RECEIVED.mkdir(parents=True, exist_ok=True)
-        for i, m in enumerate(box.messages[:3]):
-            (RECEIVED / f"email_{city}_{i}.eml").write_bytes(m.as_bytes())
+        for i, raw_mail in enumerate(box.raw[:3]):
+            (RECEIVED / f"email_{city}_{i}.eml").write_bytes(raw_mail)
         (RECEIVED / f"webhook_{city}.json").write_text(json.dumps(http.calls("webhook")[:3], ensure_ascii=False,
                                                                   indent=2), encoding="utf-8")
     mp.undo()

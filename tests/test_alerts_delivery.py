@@ -315,3 +315,32 @@ def test_the_json_has_the_documented_shape(city: tuple[Path, Path], tmp_path: Pa
             assert n["status"] == "dry_run"
         assert not http.received and not db.with_name(db.name + ".alerts.sqlite").exists()
         assert tomllib.loads(secrets_file.read_text())["alerts"]["whatsapp"]["phone_number_id"] == PHONE_ID
+
+
+def test_a_successful_load_runs_the_alerts_when_they_are_configured(city: tuple[Path, Path], tmp_path: Path) -> None:
+    """`python -m etl load` that loads runs one alerts run at once (now: every test request is far past its deadline,
+    so the mayor's office is told); the load's own output and exit code are unchanged. Without [alerts], nothing."""
+    pack, db = city
+    extra = tmp_path / "extra.csv"
+    extra.write_text("request_id,service_code,kecamatan_code,channel,submitted_at\n"
+                     "N1,WD1,12.71.11,loket_kecamatan,2025-03-06 10:00:00\n", encoding="utf-8")
+    with servers() as (_box, http, smtp_port):
+        secrets_file = tmp_path / "secrets.toml"
+        secrets_file.write_text(toml(secrets(http, smtp_port, {"mayor_office": ["webhook"]}, timeout=60)),
+                                encoding="utf-8")
+        env = {**os.environ, "PANTAU_CITY": str(pack), "PANTAU_SECRETS": str(secrets_file)}
+        out = subprocess.run([sys.executable, "-m", "etl", "load", "service_requests", str(extra), "--db", str(db),
+                              "--json", "--lang", "en"], cwd=ROOT, env=env, capture_output=True, text=True,
+                             timeout=300)
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout)["status"] == "loaded" and "Alerts checked after the load" in out.stderr
+        told = {b["unit_code"]: b for b in http.calls("webhook")}
+        assert set(told) == {"12.71.11", "12.71.07"} and "N1" in told["12.71.11"]["request_ids"]
+        assert _outbox(db) and set(_outbox(db).values()) == {"sent"}
+
+    quiet = tmp_path / "quiet.csv"
+    quiet.write_text(extra.read_text(encoding="utf-8").replace("N1", "N2"), encoding="utf-8")
+    env = {**os.environ, "PANTAU_CITY": str(pack), "PANTAU_SECRETS": str(tmp_path / "none.toml")}
+    out = subprocess.run([sys.executable, "-m", "etl", "load", "service_requests", str(quiet), "--db", str(db)],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and "Alerts" not in out.stderr and "Peringatan" not in out.stderr
