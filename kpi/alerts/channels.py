@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import smtplib
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
@@ -23,6 +24,10 @@ from urllib.request import Request, urlopen
 from kpi.alerts.settings import AlertSettings
 from kpi.alerts.state import Message
 from kpi.smtp import deliver
+
+# Headers up to 200 characters stay on one line (a unit's long name in the subject is not folded mid-header); the
+# SMTP policy writes CRLF line ends.
+MAIL_POLICY = policy.SMTP.clone(max_line_length=200)
 
 
 class SendFailed(RuntimeError):
@@ -42,14 +47,14 @@ def send(message: Message, settings: AlertSettings) -> None:
 def email_message(message: Message, settings: AlertSettings) -> EmailMessage:
     assert settings.email is not None
     p = message.payload
-    msg = EmailMessage()
+    msg = EmailMessage(policy=MAIL_POLICY)
     msg["From"] = settings.email.sender
     msg["To"] = p["to"]
     msg["Subject"] = p["subject"]
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = f"<{message.id}@{settings.email.sender.rpartition('@')[2] or 'pantau'}>"
     msg["X-Pantau-Alert"] = message.id
-    msg.set_content(p["body"])
+    msg.set_content(p["body"], cte="7bit" if p["body"].isascii() else "quoted-printable")  # safe on any relay
     return msg
 
 
