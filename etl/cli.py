@@ -311,7 +311,10 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     if result.busy:
         if args.json:
             print(json.dumps(result.to_json(), ensure_ascii=False))
-        print(t("alerts.cli.busy", lang, path=db.name), file=sys.stderr)
+        from kpi.alerts import default_path
+
+        state = settings.state_path(db) if settings else default_path(db)
+        print(t("alerts.cli.busy", lang, path=state.with_name(state.name + ".lock")), file=sys.stderr)
         return EXIT_BUSY
     if result.in_doubt:
         print(t("alerts.cli.in_doubt", lang, n=len(result.in_doubt), ids=", ".join(result.in_doubt)), file=sys.stderr)
