@@ -131,6 +131,7 @@ def test_each_step_tells_its_recipients_once_and_a_day_later_only_what_entered_i
         assert {m["To"] for m in mail} == {"camat-johor@example.go.id", "kepala@example.go.id"}
         body = mail[0].get_payload(decode=True).decode("utf-8")
         assert "★R2" in body and "R1" in body and "★R1" not in body and "2 permohonan" in body
+        assert all(len(line) <= 78 for raw in box.raw for line in raw.splitlines())  # RFC 5322 / 2045 lines
         (tg,) = [b for b, i in zip(http.calls("telegram"), http.ids("telegram"), strict=True)
                  if i in {n["id"] for n in mon["notifications"]}]
         assert tg["chat_id"] == "-1001" and "requests past their deadline" in tg["text"]  # this one reads English

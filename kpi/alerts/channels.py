@@ -25,9 +25,9 @@ from kpi.alerts.settings import AlertSettings
 from kpi.alerts.state import Message
 from kpi.smtp import deliver
 
-# Headers up to 200 characters stay on one line (a unit's long name in the subject is not folded mid-header); the
-# SMTP policy writes CRLF line ends.
-MAIL_POLICY = policy.SMTP.clone(max_line_length=200)
+# CRLF line ends, lines of at most 78 characters (a long subject is folded, as RFC 5322 allows; the quoted-printable
+# body keeps within RFC 2045's 76).
+MAIL_POLICY = policy.SMTP
 
 
 class SendFailed(RuntimeError):
