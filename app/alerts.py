@@ -18,7 +18,7 @@ from base import clock
 from base.alerts import rules
 from base.i18n import t
 from base.settings import db_path
-from kpi.alerts import AlertConfigError, AlertSettings, State, default_path, parse_settings, run
+from kpi.alerts import AlertConfigError, AlertSettings, State, default_path, parse_settings, run, view
 from kpi.alerts.decide import Alert, items_frame
 from kpi.alerts.state import Message
 from kpi.db import Reader
@@ -98,7 +98,7 @@ def in_doubt(messages: list[Message], path: Path, language: str) -> None:
         return
     st.warning(t("alerts.page.in_doubt", language, n=len(doubtful)), icon=":material/help:")
     for m in doubtful:
-        with st.expander(f"⚠ {m.title} → {m.recipient} ({m.created_at})"):
+        with st.expander(f"⚠ {m.title} → {m.recipient} ({view.when(m.created_at, language)})"):
             st.caption(t("alerts.page.in_doubt_id", language, id=m.id, channel=m.channel))
             with st.form(f"alerts_check_{m.id}"):
                 by = _who_field(language, f"alerts_check_by_{m.id}")

@@ -34,7 +34,8 @@ if auth.signed_in(lang, PAGE):
         st.stop()
     episodes, messages, last = alerts.remembered(path)
     st.caption(t("alerts.page.intro", lang, at=at.strftime("%Y-%m-%d %H:%M")) + " " + (
-        t("alerts.page.last_run", lang, **last) if last else t("alerts.page.no_run", lang)))
+        t("alerts.page.last_run", lang, **{**last, "finished_at": view.when(last["finished_at"], lang)}) if last
+        else t("alerts.page.no_run", lang)))
     alerts.in_doubt(messages, path, lang)
 
     names = {c: n_id if lang == "id" else n_en for c, n_id, n_en in decision.unit_names}

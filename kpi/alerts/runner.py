@@ -105,7 +105,7 @@ def _plan(r: Reader, rules: tuple[Rule, ...], settings: AlertSettings | None, at
     else:
         episodes, seen, told = {}, {}, {}
     created = now()
-    planned: list[tuple[Message, int | None, list[str]]] = []
+    planned: list[tuple[Message, list[str]]] = []
     opened: list[tuple[Any, ...]] = []
     for alert in decision.alerts:
         rule, key = by_key[alert.rule], alert.key
@@ -129,21 +129,21 @@ def _plan(r: Reader, rules: tuple[Rule, ...], settings: AlertSettings | None, at
             message = Message(message_id, stamp, alert.rule, alert.kind, key[1], alert.step, recipient.target,
                               recipient.channel, recipient.lang, title, payload, len(alert.ids), len(fresh),
                               alert.ids, "queued", 0, None, None)
-            planned.append((message, episodes.get(key, (None,))[0], fresh))
+            planned.append((message, fresh))
     current = {a.key for a in decision.alerts}
     for key, (_, kind) in sorted(episodes.items()):
         if key not in current:
             result.alerts.append({"rule": key[0], "kind": kind, "unit_code": key[1] or None, "step": key[2],
                                   "state": "resolved", "request_ids": [], "new_request_ids": []})
     if dry_run or state is None:
-        result.notifications = [_note(m, "dry_run") for m, _, _ in planned]
+        result.notifications = [_note(m, "dry_run") for m, _ in planned]
         return result
     _record(state, decision, rules, episodes, opened, planned, at)
     return result
 
 
 def _record(state: State, decision: Decision, rules: tuple[Rule, ...], episodes: dict, opened: list,
-            planned: list[tuple[Message, int | None, list[str]]], at: datetime) -> None:
+            planned: list[tuple[Message, list[str]]], at: datetime) -> None:
     """One transaction: episodes opened, touched and resolved; items seen; messages queued with what they tell."""
     with state.transaction():
         ids: dict[tuple[str, str, int], int] = {}
@@ -159,7 +159,7 @@ def _record(state: State, decision: Decision, rules: tuple[Rule, ...], episodes:
             if key not in current:
                 state.resolve_episode(episode, at)
         state.forget_absent(rule.key for rule in rules if EVALUATORS[rule.kind].resets)
-        for message, _, fresh in planned:
+        for message, fresh in planned:
             state.enqueue(message, ids[(message.rule, message.unit, message.step)], fresh)
 
 
