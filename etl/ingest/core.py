@@ -106,13 +106,16 @@ def _fast(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, module
     return True
 
 
-def _file_warnings(res: LoadResult) -> None:
+def _file_warnings(res: LoadResult, module: Dataset) -> None:
     """What the file's form made the load decide, said as warnings on both paths: a non-UTF-8 encoding, dates written
-    day first."""
+    day first (or, for a dataset that decides the order per file, month first)."""
     if res.encoding and res.encoding not in ("utf-8", "utf-8-sig", "xlsx"):
         res.warnings.append(Problem("encoding", values={"encoding": res.encoding}, kind="warning"))
+    per_file = getattr(module, "DATE_ORDER_PER_FILE", False)
     if res.date_order and res.date_order.startswith("MM/DD"):  # a whole file written month first (Google Forms)
         res.warnings.append(Problem("date_order_month_first", values={"order": res.date_order}, kind="warning"))
+    elif per_file and res.date_order and res.date_order.startswith("DD/MM"):
+        res.warnings.append(Problem("date_order_day_first_file", values={"order": res.date_order}, kind="warning"))
     elif res.date_order and not res.date_order.startswith("YYYY"):
         res.warnings.append(Problem("date_order", values={"order": res.date_order}, kind="warning"))
 
@@ -206,7 +209,7 @@ def load_file(db: Path, dataset: str, path: Path, *, mode: str | None = None, pa
             if dry_run:
                 _process(ro, s, res, module=module, mode=mode, partial=partial, write_load_id=None, mapping=mapping,
                          options=options)
-                _file_warnings(res)
+                _file_warnings(res, module)
                 return res
         t_copy = time.perf_counter()
         with write_transaction(db, refresh=False) as con:
@@ -219,7 +222,7 @@ def load_file(db: Path, dataset: str, path: Path, *, mode: str | None = None, pa
             try:
                 _process(con, s, res, module=module, mode=mode, partial=partial, write_load_id=res.load_id,
                          mapping=mapping, options=options)
-                _file_warnings(res)
+                _file_warnings(res, module)
             except _Rejected as exc:
                 res.errors, res.error_total, res.status = exc.problems, len(exc.problems), "rejected"
             _audit(con, res, source)

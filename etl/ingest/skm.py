@@ -8,7 +8,8 @@ The header reading (`read_header`, the Dataset's optional hook) places each elem
    element, whatever number it carries;
 3. a code u1..u9 is that element in the regulation's order;
 4. a header with only a number ("Unsur 8", "8.", "P8"), or none that says anything, is placed by its answer words
-   where they belong to one element's scale only; then a column left alone with one element left is that element.
+   where they belong to one element's scale only (where they fit two, U1 and U5, whose scales are the same, its
+   number chooses between those two); then a column left alone with one element left is that element.
 A column whose answer words belong to another element than its header says, two columns for one element, and a
 column that cannot be placed while an element lacks one reject the file (`missing_required`), naming the columns.
 """
@@ -62,6 +63,7 @@ PREFIXES: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("unit", "submitted_at")
 MODES = ("append", "replace")  # replace: the file's units over the file's dates (data/README.md, "Loading data")
+DATE_ORDER_PER_FILE = True     # dates with slashes are read day or month first, decided once per file
 REFRESH_MARTS = False          # no request mart reads the survey
 IGNORED = {"no", "nomor", "no_urut", "nomor_urut"}  # a sheet's row numbers
 ANSWER_NUMBER = re.compile(r"^\s*[1-4]([.,]0+)?\s*$")
@@ -349,11 +351,17 @@ def _place(columns: list[dict[str, Any]], problems: list[Problem]) -> None:
         open_columns = [c for c in columns if not c.get("element") and c.get("how") != "past"]
         for c in open_columns:
             candidates = (c["evidence"] or all_codes) - taken
-            if len(candidates) == 1 and (c["evidence"] is not None or len(open_columns) == 1):
+            number = f"U{c['meaning'].number}" if c["meaning"].number is not None else None
+            if len(candidates) > 1 and c["evidence"] is not None and number in candidates:
+                # words that fit two elements (U1 and U5 share their scale): the number chooses between those two
+                c["element"], c["how"] = number, "words_number"
+            elif len(candidates) == 1 and (c["evidence"] is not None or len(open_columns) == 1):
                 c["element"] = next(iter(candidates))
                 c["how"] = "words" if c["evidence"] is not None else "rest"
-                changed = True
-                break
+            else:
+                continue
+            changed = True
+            break
 
 
 def missing_required(_con: duckdb.DuckDBPyConnection, m: Mapping, _header: list[str],
