@@ -189,7 +189,8 @@ def personal_reason(header: str) -> str | None:
     reasons = {"name": "pii_name", "phone": "pii_phone", "email": "pii_email", "address": "pii_address",
                "birth": "pii_birth", "free_text": "free_text"}
     for part, reason in reasons.items():
-        if header in spec.get(part, ()) or any(header.startswith(p) for p in spec.get(f"{part}_prefixes", ())):
+        if header in spec.get(part, ()) or any(header == p or header.startswith(p + "_")
+                                               for p in spec.get(f"{part}_prefixes", ())):
             return reason
     return None
 

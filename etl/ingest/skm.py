@@ -40,14 +40,15 @@ PROFILE_FIELDS = ("umur", "jenis_kelamin", "pendidikan", "pekerjaan")
 FIELDS: dict[str, tuple[str, ...]] = {
     "respondent_id": ("respondent_id", "id_responden", "no_responden", "nomor_responden", "kode_responden",
                       "responden_id", "response_id", "id", "no_kuesioner", "nomor_kuesioner", "id_survei"),
-    "unit": ("unit", "unit_code", "kode_unit", "unit_layanan", "unit_pelayanan", "nama_unit", "nama_unit_layanan",
-             "unit_kerja", "instansi", "nama_instansi", "opd", "perangkat_daerah", "skpd", "unit_penyelenggara",
-             "penyelenggara_layanan", "kantor", "lokasi_layanan", "tempat_layanan"),
-    "service_code": ("service_code", "kode_layanan", "layanan", "jenis_layanan", "nama_layanan", "jenis_pelayanan",
-                     "layanan_yang_diterima", "jenis_layanan_yang_diterima", "service", "service_name"),
+    "unit": ("unit", "unit_code", "kode_unit", "unit_id", "id_unit", "unit_layanan", "unit_pelayanan", "nama_unit",
+             "nama_unit_layanan", "unit_kerja", "instansi", "nama_instansi", "opd", "perangkat_daerah", "skpd",
+             "unit_penyelenggara", "penyelenggara_layanan", "kantor", "lokasi_layanan", "tempat_layanan"),
+    "service_code": ("service_code", "kode_layanan", "layanan_id", "id_layanan", "layanan", "jenis_layanan",
+                     "nama_layanan", "jenis_pelayanan", "layanan_yang_diterima", "jenis_layanan_yang_diterima",
+                     "service", "service_name"),
     "submitted_at": ("submitted_at", "timestamp", "stempel_waktu", "cap_waktu", "tanggal", "tgl", "tanggal_survei",
                      "tanggal_pengisian", "tgl_pengisian", "tanggal_isi", "tgl_isi", "tgl_survei", "waktu_pengisian",
-                     "tanggal_dan_waktu", "created_at", "created", "date", "submitted", "waktu"),
+                     "tanggal_dan_waktu", "created_at", "created", "date", "submitted"),
     "umur": ("umur", "usia", "age", "umur_tahun", "usia_tahun", "kelompok_umur", "kelompok_usia", "umur_responden",
              "usia_responden"),
     "jenis_kelamin": ("jenis_kelamin", "jk", "kelamin", "gender", "sex", "l_p", "jenis_kelamin_l_p"),
@@ -126,15 +127,18 @@ def _word_elements(key: str, elements: tuple[words.Element, ...]) -> frozenset[s
 
 def _evidence(con: duckdb.DuckDBPyConnection, i: int, elements: tuple[words.Element, ...]) -> frozenset[str] | None:
     """The elements a column's answer words point to: those whose scale holds the most word cells (at least half of
-    them). None when the column has no words, or its words fit every element."""
+    them). None when words are fewer than half of the column's cells (a stray word is the row's error, not the
+    column's meaning), or they fit every element."""
     counts: Counter[frozenset[str]] = Counter()
+    cells = 0
     for value, n in con.execute(f"SELECT c{i + 1}, count(*) FROM (SELECT c{i + 1} FROM ing_raw LIMIT {SAMPLE_ROWS}) "
                                 f"WHERE c{i + 1} IS NOT NULL GROUP BY 1").fetchall():
+        cells += n
         found = _word_elements(words.word_key(value), elements)
         if found is not None:
             counts[found] += n
     total = sum(counts.values())
-    if not total:
+    if not total or total * 2 < cells:
         return None
     covered = {e.code: sum(n for found, n in counts.items() if e.code in found) for e in elements}
     best = max(covered.values())
@@ -387,11 +391,13 @@ def _table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, list[An
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {cols}", columns)
 
 
-def _distinct(con: duckdb.DuckDBPyConnection, m: Mapping, field: str) -> list[str]:
+def _distinct(con: duckdb.DuckDBPyConnection, m: Mapping, field: str, *, trimmed: bool = False) -> list[str]:
+    """The distinct values of a field's column, as the cells hold them (or trimmed, as staging keeps them)."""
     i = m.fields.get(field)
     if i is None:
         return []
-    return [r[0] for r in con.execute(f"SELECT DISTINCT c{i + 1} FROM ing_raw WHERE c{i + 1} IS NOT NULL").fetchall()]
+    value = f"nullif(trim(c{i + 1}), '')" if trimmed else f"c{i + 1}"
+    return [r[0] for r in con.execute(f"SELECT DISTINCT {value} AS v FROM ing_raw WHERE v IS NOT NULL").fetchall()]
 
 
 def unit_lookup(con: duckdb.DuckDBPyConnection, values: list[str], table: str = "ing_skm_units") -> None:
@@ -501,7 +507,7 @@ def stage(con: duckdb.DuckDBPyConnection, m: Mapping, s: Sniffed, *, now: object
           options: dict) -> dict:
     """Creates stg_skm (one typed row per respondent), ing_errors and ing_repeats (etl/sql/staging/skm.sql)."""
     build_lookups(con)  # ing_service_alias: a service by code or name, as service requests resolve it
-    unit_lookup(con, _distinct(con, m, "unit"))
+    unit_lookup(con, _distinct(con, m, "unit", trimmed=True))
     _answer_lookup(con, m)
     _profile_lookup(con, m)
     date = m.detail.get("date", {})

@@ -90,7 +90,7 @@ def _distinct(con: duckdb.DuckDBPyConnection, m: Mapping, fields: tuple[str, ...
     cols = [f"c{m.fields[f] + 1}" for f in fields if f in m.fields]
     if not cols:
         return []
-    union = " UNION ".join(f"SELECT {c} AS v FROM ing_raw WHERE {c} IS NOT NULL" for c in cols)
+    union = " UNION ".join(f"SELECT nullif(trim({c}), '') AS v FROM ing_raw WHERE v IS NOT NULL" for c in cols)
     return [r[0] for r in con.execute(f"SELECT DISTINCT v FROM ({union})").fetchall()]
 
 
