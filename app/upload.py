@@ -91,10 +91,12 @@ def element_step(pv: Preview, language: str) -> dict[str, Any]:
     labels = {UNKNOWN: t("upload.element_unknown", language), NOT_ELEMENT: t("upload.element_none", language), **names}
     options = [UNKNOWN, *names, NOT_ELEMENT]
     guessed = [c["element"] or (NOT_ELEMENT if c["how"] in ("past", "left_out") else UNKNOWN) for c in pv.elements]
+    # short headers ("Unsur 8", "u10") side by side; a question's full text needs the page's width
+    grid = st.columns(3) if all(len(c["column"]) <= 40 for c in pv.elements) else [st.container()]
     chosen = []
-    for c, guess in zip(pv.elements, guessed, strict=True):
-        chosen.append(st.selectbox(plain(c["column"]), options, index=options.index(guess),
-                                   key=f"upload_element_{c['index']}", format_func=labels.get))
+    for k, (c, guess) in enumerate(zip(pv.elements, guessed, strict=True)):
+        chosen.append(grid[k % len(grid)].selectbox(plain(c["column"]), options, index=options.index(guess),
+                                                    key=f"upload_element_{c['index']}", format_func=labels.get))
     unplaced = [c["column"] for c, code in zip(pv.elements, chosen, strict=True) if code == UNKNOWN]
     if unplaced:
         st.warning(t("upload.elements_unplaced", language, columns=", ".join(f'"{plain(c)}"' for c in unplaced)))
