@@ -240,7 +240,9 @@ def _date_decision(con: duckdb.DuckDBPyConnection, i: int | None, header: str) -
 def date_order(con: duckdb.DuckDBPyConnection, column: str) -> str | None:
     """How the file writes its dates, from the values alone (the full decision, with the header, is read_header's)."""
     m = re.fullmatch(r"c(\d+)", column)
-    return _date_decision(con, int(m.group(1)) - 1, "").get("order") or None if m else None
+    if m is None:
+        return None
+    return _date_decision(con, int(m.group(1)) - 1, "").get("order") or None
 
 
 # --- the header -----------------------------------------------------------------------------------------------------
@@ -263,16 +265,19 @@ def read_header(con: duckdb.DuckDBPyConnection, header: list[str], options: dict
     explained: set[int] = set()
     # element columns, left to right: what each header says
     columns: list[dict[str, Any]] = []
-    unknown: list[int] = []
+    others: list[int] = []   # neither a field nor an element by its header: checked for personal values
+    unknown: list[int] = []  # of those, the ones whose header says nothing: an element column if its values are answers
     for i, h in enumerate(header):
         if i in used or normed[i] in IGNORED or not normed[i]:
             continue
         meaning = words.read_header(h)
         if meaning.element or meaning.is_code or (meaning.number is not None and not meaning.has_words):
             columns.append({"index": i, "column": h, "meaning": meaning})
-        elif meaning.score == 0 or not meaning.has_words:
+            continue
+        others.append(i)
+        if meaning.score == 0 or not meaning.has_words:
             unknown.append(i)
-    dropped |= _value_personal(con, unknown)
+    dropped |= _value_personal(con, others)
     for i in unknown:
         if i not in dropped and _looks_like_answers(con, i, elements):
             columns.append({"index": i, "column": header[i], "meaning": words.read_header("")})
