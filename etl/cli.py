@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from base import clock
-from base.settings import DEFAULT_CITY, db_path
+from base.settings import DEFAULT_CITY, PackError, db_path
 from etl.build import DEFAULT_ROWS, DEFAULT_SEED, build
 from etl.store import StoreBusy, StoreError, check_readable
 
@@ -340,6 +340,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (StoreError, StoreBusy) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REJECTED
+    except PackError as exc:  # the city pack itself is wrong (e.g. its skm_words.toml): nothing was changed
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REJECTED
     except KeyboardInterrupt:

@@ -547,3 +547,27 @@ def test_truth_is_independent_of_the_loaders_words() -> None:
         scale = words.element(element).scale()
         assert [scale[words.word_key(w)] for w in table] == [1, 2, 3, 4]
     assert isinstance(Truth().rows, list)
+
+
+def test_a_bad_pack_word_file_stops_survey_loads_and_doctor_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture) -> None:
+    from etl.ops import doctor
+    from tests.city_packs import make_pack
+
+    pack = make_pack(tmp_path)
+    db = tmp_path / "pack.duckdb"
+    build(db, rows=0, seed=3, city=str(pack), progress=lambda _m: None)
+    (pack / "skm_words.toml").write_text('[answers.U12]\n1 = ["entah"]\n', encoding="utf-8")
+    monkeypatch.setenv("PANTAU_CITY", str(pack))
+    words._elements.cache_clear()
+    try:
+        path = tmp_path / "skm.csv"
+        _clean_file(path, "medan")
+        before = _state(db)
+        assert main(["load", "skm", str(path), "--db", str(db)]) == 1
+        assert "skm_words.toml" in capsys.readouterr().err
+        assert _state(db) == before
+        check = next(c for c in doctor(db) if c.name == "skm_words")
+        assert not check.ok and "U12" in check.message
+    finally:
+        words._elements.cache_clear()
