@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from base import clock
-from base.settings import DEFAULT_CITY, db_path
+from base.settings import DEFAULT_CITY, PackError, db_path
 from etl.build import DEFAULT_ROWS, DEFAULT_SEED, build
 from etl.store import StoreBusy, StoreError, check_readable
 
@@ -115,13 +115,20 @@ def cmd_loads(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from etl.ingest import load_file
+    from etl.ingest import DATASETS, load_file
 
+    modes = DATASETS[args.dataset].MODES
+    if args.mode is not None and args.mode not in modes:
+        raise UsageError(f"--mode {args.mode} is not a mode of {args.dataset}; use {' or '.join(modes)}")
     db = db_path(args.db)
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"{path} is not a file")
-    options = {"indicator": args.indicator} if getattr(args, "indicator", None) else {}
+    options: dict[str, Any] = {"indicator": args.indicator} if getattr(args, "indicator", None) else {}
+    if args.elements is not None or args.keep_repeats:
+        if args.dataset != "skm":
+            raise UsageError("--elements and --keep-repeats are options of the survey (dataset skm)")
+        options.update(elements=args.elements, keep_repeats=args.keep_repeats)
     result = load_file(db, args.dataset, path, mode=args.mode, partial=args.partial, dry_run=args.dry_run,
                        source="cli", options=options)
     if args.json:
@@ -402,16 +409,24 @@ def parser() -> argparse.ArgumentParser:
     from etl.ops import add_commands as add_ops_commands  # backup, restore, doctor
     add_ops_commands(sub)
 
-    ld = sub.add_parser("load", help="load a CSV/TSV/Excel file (service_requests, tourism or programmes: the "
-                                     "smart-city master plan)")
-    ld.add_argument("dataset", choices=["service_requests", "tourism", "programmes"])
+    ld = sub.add_parser("load", help="load a CSV/TSV/Excel file (service_requests, tourism, programmes: the "
+                                     "smart-city master plan, skm: the satisfaction survey, skm_actions: its "
+                                     "follow-up plan)")
+    ld.add_argument("dataset", choices=["service_requests", "tourism", "programmes", "skm", "skm_actions"])
     ld.add_argument("file")
     ld.add_argument("--db")
-    ld.add_argument("--mode", choices=["upsert", "append", "replace"], default="upsert",
-                    help="upsert (default): update ids already loaded; append: refuse them; replace: the whole table")
+    ld.add_argument("--mode", choices=["upsert", "append", "replace"], default=None,
+                    help="upsert (the default, skm: append): update ids already loaded; append: refuse them; "
+                         "replace: the whole table (skm: the file's units over its dates; skm_actions: the file's "
+                         "units and periods)")
     ld.add_argument("--partial", action="store_true", help="load the valid rows; invalid rows go to `rejects`")
     ld.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
     ld.add_argument("--indicator", help="tourism, BPS table layout: the indicator the table holds (e.g. wisnus_trips)")
+    ld.add_argument("--elements", help="skm: the element of each element column, left to right, e.g. "
+                    "u1,u2,u3,u4,u5,u6,u7,u9,u8 (codes in the regulation's order, or names; - for a column that is "
+                    "no element); overrides the headers, codes included")
+    ld.add_argument("--keep-repeats", action="store_true", help="skm: keep rows of the same phone or e-mail for "
+                    "the same unit within 24 hours (default: keep the first, list the others in the warnings)")
     ld.add_argument("--json", action="store_true", help="print one JSON object")
     ld.add_argument("--lang", choices=["en", "id"], default="en", help="language of messages (default en)")
     ld.set_defaults(func=cmd_load)
@@ -461,6 +476,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (StoreError, StoreBusy) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REJECTED
+    except PackError as exc:  # the city pack itself is wrong (e.g. its skm_words.toml): nothing was changed
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REJECTED
     except KeyboardInterrupt:

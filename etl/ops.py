@@ -311,6 +311,7 @@ def doctor(db: Path, backup_dir: Path | None = None, max_backup_age_hours: float
     except StoreError as exc:
         checks.append(Check("database", False, str(exc)))
     checks.append(_unit_check())
+    checks.append(_skm_words_check())
     checks.append(_alert_rules_check())
     if db.parent.is_dir():
         free = shutil.disk_usage(db.parent).free
@@ -369,6 +370,19 @@ def _unit_check() -> Check:
                                     f"units.csv whose scope holds them", warning=True)
     n = len({u.unit_code for u in owner.values() if u is not None})
     return Check("units", True, f"{n} units answer for requests; every request has one responsible unit")
+
+
+def _skm_words_check() -> Check:
+    """The survey's words: data/skm.toml and the pack's own skm_words.toml, if any (a bad one stops survey loads)."""
+    from base.skm import PACK_WORDS, elements
+
+    try:
+        n = sum(len(e.answers) for e in elements())
+    except PackError as exc:
+        return Check("skm_words", False, str(exc))
+    own = (city_dir() / PACK_WORDS).is_file()
+    return Check("skm_words", True, f"{n} answer words for the nine survey elements"
+                                    + (f", with the pack's {PACK_WORDS}" if own else ""))
 
 
 def _alert_rules_check() -> Check:
