@@ -3,15 +3,17 @@ tiles, downloads made on click, and the report of an upload's validation."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
+from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
 from app import pagefmt
-from app.reads import CACHE_ENTRIES, CACHE_TTL, latest_day, read, reader
+from app.reads import CACHE_ENTRIES, CACHE_TTL, Memo, key_of, latest_day, read, reader
 from base import clock
 from base.i18n import t
 from base.settings import city_settings
@@ -71,14 +73,45 @@ def briefing_download(f: Filters, page: str, language: str) -> None:
                               end=fmt.day(monday + timedelta(days=6), language)))
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
+_SPECS = Memo(CACHE_ENTRIES, CACHE_TTL)
+
+
+def _fingerprint(data: pd.DataFrame) -> tuple | None:
+    """What a frame holds, for a frame read() did not hand out as it is (a page's own selection of rows): its
+    columns, types and a hash of every value; None when a cell cannot be hashed (then the spec is not cached)."""
+    try:
+        values = pd.util.hash_pandas_object(data, index=True).to_numpy()
+    except TypeError:
+        return None
+    return (tuple(map(str, data.columns)), tuple(map(str, data.dtypes)), len(data),
+            hashlib.blake2b(values.tobytes(), digest_size=16).hexdigest())
+
+
 def _chart_spec(builder: str, data: pd.DataFrame, args: tuple) -> dict[str, Any]:
-    """The Vega-Lite dict of charts.<builder>(data, *args), made once per (builder, data, args).
+    """The Vega-Lite dict of charts.<builder>(data, *args), made once per (builder, data, args) in this process.
 
     Builder.spec attaches the rows to a template Altair built once per form (language, size, order); validation
-    against the Vega-Lite schema is left to the builders' tests: it costs more than the building.
+    against the Vega-Lite schema is left to the builders' tests: it costs more than the building. The rows go in as
+    Arrow IPC bytes, made here once: Streamlit converts a dataset that is not bytes yet on every call. Every viewer
+    shares the dict (Streamlit copies it before changing it); a frame read() handed out is keyed by its read, any
+    other by its content.
     """
-    return getattr(charts, builder).spec(data, *args)
+
+    def make() -> dict[str, Any]:
+        spec = getattr(charts, builder).spec(data, *args)
+        spec["datasets"] = {name: convert_anything_to_arrow_bytes(rows) if isinstance(rows, list) else rows
+                            for name, rows in spec.get("datasets", {}).items()}
+        return spec
+
+    data_key = key_of(data) or _fingerprint(data)
+    if data_key is None:
+        return make()
+    return _SPECS.get((builder, data_key, args), make)
+
+
+def clear() -> None:
+    """Forget every cached chart spec (app.reads.clear clears them with the reads)."""
+    _SPECS.clear()
 
 
 def chart(builder: charts.Builder, data: pd.DataFrame, *args: Any, name: str, page: str,

@@ -146,8 +146,9 @@ def start_nginx(cluster: Cluster, workdir: Path) -> Cluster:
     check = subprocess.run([NGINX, "-t", "-p", str(workdir), "-c", str(conf)], capture_output=True, text=True)
     if check.returncode:
         raise RuntimeError(f"nginx -t failed:\n{check.stderr}")
-    cluster.nginx = subprocess.Popen([NGINX, "-p", str(workdir), "-c", str(conf), "-g", "daemon off; master_process off;"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cluster.nginx = subprocess.Popen(
+        [NGINX, "-p", str(workdir), "-c", str(conf), "-g", "daemon off; master_process off;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     cluster.nginx_port, cluster.workdir = port, workdir
     wait_healthy(cluster.url, 30)
     return cluster

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
+import contextlib
 import os
 import random
 import statistics
@@ -91,10 +91,8 @@ async def visitor(url: str, run: Run, rng: random.Random, delay: float) -> None:
                 run.add(view)
         finally:
             await v.close()
-        try:
-            await asyncio.wait_for(run.stop.wait(), rng.uniform(1, 3))  # the next visitor arrives
-        except TimeoutError:
-            pass
+        with contextlib.suppress(TimeoutError):  # the next visitor arrives
+            await asyncio.wait_for(run.stop.wait(), rng.uniform(1, 3))
 
 
 async def kiosk(url: str, run: Run, rng: random.Random, delay: float) -> None:

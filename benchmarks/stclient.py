@@ -25,6 +25,7 @@ Error alerts (`st.error`) are counted apart: pages use them for messages meant f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import urllib.parse
 import urllib.request
@@ -121,10 +122,8 @@ class Viewer:
             await self.ws.close()
         if self._reader is not None:
             self._reader.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reader
-            except (asyncio.CancelledError, Exception):
-                pass
         self.ws = self._reader = None
 
     # --- runs ------------------------------------------------------------------------------------------------------
