@@ -17,7 +17,7 @@ from app.reads import CACHE_ENTRIES, CACHE_TTL, Memo, key_of, latest_day, read, 
 from base import clock
 from base.i18n import t
 from base.settings import city_settings
-from kpi import charts, export, fmt, queries
+from kpi import charts, export, fmt, maps, queries
 from kpi.filters import Filters
 
 
@@ -42,11 +42,12 @@ def downloads(df: pd.DataFrame, name: str, page: str, language: str) -> None:
     The bytes are made only when a button is clicked (a callable as `data`), not on every script run. Timestamps are
     the city's local time, and their column names say which zone.
     """
-    df = export.with_zone(df, clock.label())
+    zone = clock.label()
     row = st.container(horizontal=True, horizontal_alignment="left", gap="small", width="stretch")
-    row.download_button(t("app.download_csv", language), lambda: export.to_csv(df), file_name=f"pantau_{name}.csv",
-                        mime="text/csv", key=f"{page}_{name}_csv", icon=":material/download:", on_click="ignore")
-    row.download_button(t("app.download_xlsx", language), lambda: export.to_xlsx(df, name),
+    row.download_button(t("app.download_csv", language), lambda: export.to_csv(export.with_zone(df, zone)),
+                        file_name=f"pantau_{name}.csv", mime="text/csv", key=f"{page}_{name}_csv",
+                        icon=":material/download:", on_click="ignore")
+    row.download_button(t("app.download_xlsx", language), lambda: export.to_xlsx(export.with_zone(df, zone), name),
                         file_name=f"pantau_{name}.xlsx",
                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         key=f"{page}_{name}_xlsx", icon=":material/download:", on_click="ignore")
@@ -110,8 +111,9 @@ def _chart_spec(builder: str, data: pd.DataFrame, args: tuple) -> dict[str, Any]
 
 
 def clear() -> None:
-    """Forget every cached chart spec (app.reads.clear clears them with the reads)."""
+    """Forget every cached chart spec and map (app.reads.clear clears them with the reads)."""
     _SPECS.clear()
+    _DECKS.clear()
 
 
 def chart(builder: charts.Builder, data: pd.DataFrame, *args: Any, name: str, page: str,
@@ -142,6 +144,48 @@ def map_view() -> dict[str, float]:
 
 def deck(spec: pdk.Deck, language: str) -> None:
     st.pydeck_chart(spec, height=560, alt=t("map.alt", language))
+
+
+class _DeckJson:
+    """A pydeck.Deck turned into JSON once, offering what st.pydeck_chart reads of a Deck: its layers (none left
+    to convert), to_json() and the tooltip. The kecamatan map's GeoJSON makes that JSON large, and every viewer of
+    the same map shares it."""
+
+    layers: tuple = ()
+    mapbox_key = None
+
+    def __init__(self, deck: pdk.Deck, *keep: Any) -> None:
+        for layer in deck.layers:  # as Streamlit does before serialising a Deck (pandas 3 and pydeck)
+            if isinstance(getattr(layer, "data", None), pd.DataFrame):
+                layer.data = layer.data.to_dict(orient="records")
+        self._json = deck.to_json()
+        self._tooltip = getattr(deck, "_tooltip", None)
+        self._keep = keep  # the objects the cache key names by identity stay alive as long as this entry
+
+    def to_json(self) -> str:
+        return self._json
+
+
+_DECKS = Memo(64, CACHE_TTL)
+
+
+def kecamatan_map(frame: pd.DataFrame, metric: str, language: str, *, density: pd.DataFrame | None,
+                  boundaries: dict[str, Any] | None, map_style: str | None) -> None:
+    """kpi.maps.kecamatan_deck of these rows, drawn; built and serialised once per map in this process."""
+    view = map_view()
+
+    def make() -> _DeckJson:
+        spec = maps.kecamatan_deck(frame, metric, language, view, density=density, boundaries=boundaries,
+                                   map_style=map_style)
+        return _DeckJson(spec, boundaries)
+
+    rows = key_of(frame) or _fingerprint(frame)
+    grid = () if density is None else key_of(density) or _fingerprint(density)
+    if rows is None or grid is None:  # a cell that cannot be hashed: drawn without the cache
+        deck(make(), language)  # type: ignore[arg-type]
+        return
+    key = (rows, grid, metric, language, tuple(sorted(view.items())), id(boundaries), map_style)
+    deck(_DECKS.get(key, make), language)  # type: ignore[arg-type]
 
 
 def legend_html(items: list[tuple[str, str]], title: str) -> str:
