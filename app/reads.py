@@ -32,8 +32,15 @@ def _reader(path: str) -> Reader:
     return Reader(path)
 
 
+_READERS: dict[str, Reader] = {}  # in front of st.cache_resource, which hashes its argument on every call
+
+
 def reader() -> Reader:
-    return _reader(str(db_path()))
+    path = str(db_path())
+    found = _READERS.get(path)
+    if found is None:
+        found = _READERS.setdefault(path, _reader(path))
+    return found
 
 
 class Memo:

@@ -108,7 +108,11 @@ def start_servers(db: str | Path, n: int = 1, *, server_args: tuple[str, ...] = 
     return Cluster(ports, servers, procs=[psutil.Process(p.pid) for p in servers])
 
 
-def nginx_config(ports: list[int], listen: int, prefix: Path, site: Path = NGINX_SITE) -> str:
+ROUTE_LOG = 'log_format route "$request_uri $status $upstream_addr $cookie_pantau_route";\n'
+
+
+def nginx_config(ports: list[int], listen: int, prefix: Path, site: Path = NGINX_SITE, *,
+                 log_route: bool = False) -> str:
     """nginx.conf for a loopback run: deploy/nginx-pantau.conf with its upstream pointed at `ports`, the HTTPS server
     listening on 127.0.0.1:`listen` without TLS, and the redirecting port-80 server left out. Every replacement must
     match, so a change to the shipped file that this does not understand fails loudly instead of testing something
@@ -128,13 +132,14 @@ def nginx_config(ports: list[int], listen: int, prefix: Path, site: Path = NGINX
     sub(r"^    ssl_\w+ .*;\n", "", count=3)
     logs = prefix / "logs"
     return (f"pid {prefix}/nginx.pid;\nerror_log {logs}/error.log;\nevents {{ worker_connections 4096; }}\n"
-            f"http {{\n    access_log {logs}/access.log;\n    client_body_temp_path {prefix}/tmp/body;\n"
+            f"http {{\n    {ROUTE_LOG if log_route else ''}    access_log {logs}/access.log"
+            f"{' route' if log_route else ''};\n    client_body_temp_path {prefix}/tmp/body;\n"
             f"    proxy_temp_path {prefix}/tmp/proxy;\n    fastcgi_temp_path {prefix}/tmp/fastcgi;\n"
             f"    uwsgi_temp_path {prefix}/tmp/uwsgi;\n    scgi_temp_path {prefix}/tmp/scgi;\n"
             f"{text}}}\n")
 
 
-def start_nginx(cluster: Cluster, workdir: Path) -> Cluster:
+def start_nginx(cluster: Cluster, workdir: Path, *, log_route: bool = False) -> Cluster:
     """Debian's nginx in the foreground (`-p` prefix, `-c` a config written to `workdir`) in front of `cluster`: one
     process that needs no user switch (`master_process off`), so it runs as whoever runs this."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -142,7 +147,7 @@ def start_nginx(cluster: Cluster, workdir: Path) -> Cluster:
         (workdir / sub).mkdir(exist_ok=True)
     port = free_port()
     conf = workdir / "nginx.conf"
-    conf.write_text(nginx_config(cluster.ports, port, workdir), encoding="utf-8")
+    conf.write_text(nginx_config(cluster.ports, port, workdir, log_route=log_route), encoding="utf-8")
     check = subprocess.run([NGINX, "-t", "-p", str(workdir), "-c", str(conf)], capture_output=True, text=True)
     if check.returncode:
         raise RuntimeError(f"nginx -t failed:\n{check.stderr}")
