@@ -43,6 +43,9 @@ def reader() -> Reader:
     return found
 
 
+_MEMOS: list[Memo] = []  # every Memo of the process, for clear()
+
+
 class Memo:
     """A bounded, thread-safe, process-wide cache that hands out the stored object itself.
 
@@ -58,6 +61,7 @@ class Memo:
         self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._pending: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
+        _MEMOS.append(self)
 
     def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
         while True:
@@ -133,11 +137,9 @@ def read(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 def clear() -> None:
-    """Forget every cached read and chart (what a server has after a restart; the database connection stays)."""
-    _READS.clear()
-    from app import widgets
-
-    widgets.clear()
+    """Forget every cached read, chart and map (what a server has after a restart; the connection stays)."""
+    for memo in _MEMOS:
+        memo.clear()
 
 
 def latest_day() -> tuple[date, date, bool]:

@@ -110,12 +110,6 @@ def _chart_spec(builder: str, data: pd.DataFrame, args: tuple) -> dict[str, Any]
     return _SPECS.get((builder, data_key, args), make)
 
 
-def clear() -> None:
-    """Forget every cached chart spec and map (app.reads.clear clears them with the reads)."""
-    _SPECS.clear()
-    _DECKS.clear()
-
-
 def chart(builder: charts.Builder, data: pd.DataFrame, *args: Any, name: str, page: str,
           language: str, download: pd.DataFrame | None = None) -> None:
     """builder(data, *args) drawn full width, with the download buttons for its data (or `download`) under it.

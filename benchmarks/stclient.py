@@ -74,7 +74,7 @@ class Viewer:
     """One browser tab's worth of protocol: a session, its message cache, and one run at a time."""
 
     def __init__(self, base_url: str, *, timeout: float = 120.0, locale: str = "id-ID",
-                 tz: str = "Asia/Jakarta") -> None:
+                 tz: str = "UTC") -> None:
         self.base = base_url.rstrip("/")
         parts = urllib.parse.urlsplit(self.base)
         self.origin = f"{parts.scheme}://{parts.netloc}"
@@ -159,7 +159,7 @@ class Viewer:
             state.fragment_id, state.is_auto_rerun = fragment_id, True
         state.cached_message_hashes.extend(self.cache)
         ctx = state.context_info
-        ctx.timezone, ctx.timezone_offset, ctx.locale = self.tz, -420, self.locale
+        ctx.timezone, ctx.timezone_offset, ctx.locale = self.tz, 0, self.locale
         ctx.url = f"{self.origin}{self.prefix}/{view.path}" + (f"?{view.query}" if view.query else "")
         ctx.is_embedded, ctx.color_scheme = False, "light"
         self.view, self._done = view, asyncio.Event()
