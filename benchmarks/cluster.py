@@ -87,8 +87,9 @@ class Cluster:
 
 
 def start_servers(db: str | Path, n: int = 1, *, server_args: tuple[str, ...] = (), env: dict[str, str] | None = None,
-                  cwd: Path = ROOT, log_dir: Path | None = None) -> Cluster:
-    """`n` Streamlit processes of dashboard.py on free loopback ports, each healthy before this returns."""
+                  cwd: Path = ROOT, log_dir: Path | None = None, cpus: set[int] | None = None) -> Cluster:
+    """`n` Streamlit processes of dashboard.py on free loopback ports, each healthy before this returns; `cpus` pins
+    them (and every thread they start) to those cores."""
     ports, servers = [], []
     environ = {**os.environ, "PANTAU_DB": str(db), **(env or {})}
     try:
@@ -98,7 +99,8 @@ def start_servers(db: str | Path, n: int = 1, *, server_args: tuple[str, ...] = 
             servers.append(subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
                  "--server.address", "127.0.0.1", "--server.port", str(port), *server_args],
-                cwd=cwd, env=environ, stdout=out, stderr=subprocess.STDOUT))
+                cwd=cwd, env=environ, stdout=out, stderr=subprocess.STDOUT,
+                preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None))
             ports.append(port)
         for port in ports:
             wait_healthy(f"http://127.0.0.1:{port}")

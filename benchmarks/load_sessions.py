@@ -8,7 +8,8 @@ views it leaves and a new visit starts. Optional kiosk screens stay on /kiosk an
 sends. Every view's server time (rerun request → script_finished), errors (an exception element, a lost connection,
 a timeout) and bytes are kept; per step: views/s, p50/p95/max, server CPU (cores), the servers' RSS before, at the end
 of the step with its sessions open, and after every session has closed (30 s, 120 s and --settle s later: Streamlit
-keeps a closed session for server.disconnectedSessionTTL, 120 s).
+keeps a closed session for server.disconnectedSessionTTL, 120 s), and every --rss-every seconds throughout (a long
+step with --seconds 1800 shows memory over a long run).
 
     python benchmarks/load_sessions.py --db /tmp/scale10m.duckdb --servers 1 --steps 20,50,100 --seconds 90 \\
         --name viewers_10m
@@ -30,6 +31,7 @@ import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -166,18 +168,35 @@ async def warm_up(url: str) -> dict[str, float | None]:
     return out
 
 
+class Sampler(threading.Thread):
+    """The servers' RSS every `every` seconds, from the end of the warm-up until the last reading after close."""
+
+    def __init__(self, cluster: Cluster, every: float) -> None:
+        super().__init__(daemon=True)
+        self.cluster, self.every, self.t0 = cluster, every, time.monotonic()
+        self.samples: list[tuple[float, list[float]]] = []
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            self.samples.append((round(time.monotonic() - self.t0, 1), self.cluster.rss_mib()))
+            self.done.wait(self.every)
+
+
 def run_config(args: argparse.Namespace, n_servers: int, name: str, server_args: tuple[str, ...]) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="pantau_load_"))
     cluster: Cluster = start_servers(args.db, n_servers, server_args=server_args, log_dir=work)
     out: dict[str, Any] = {"variant": name, "servers": n_servers, "server_args": list(server_args),
                            "nginx": bool(args.nginx), "steps": []}
     me = psutil.Process()
+    sampler = Sampler(cluster, args.rss_every)
     try:
         if args.nginx:
             start_nginx(cluster, work / "nginx")
         out["warm_up_s"] = asyncio.run(warm_up(cluster.url))
         time.sleep(2)
         out["rss_before_mib"] = cluster.rss_mib()
+        sampler.start()
         for i, viewers in enumerate(args.steps):
             before = cluster.rss_mib()
             cpu0, gen0, t0 = cluster.cpu_seconds(), sum(me.cpu_times()[:2]), time.monotonic()
@@ -200,6 +219,7 @@ def run_config(args: argparse.Namespace, n_servers: int, name: str, server_args:
             if args.pause:
                 time.sleep(args.pause)
         closed = time.monotonic()
+        out["closed_at_s"] = round(closed - sampler.t0, 1)
         out["rss_after_close_mib"] = {}
         for at in sorted({30, 120, args.settle}):
             time.sleep(max(at - (time.monotonic() - closed), 0))
@@ -209,6 +229,8 @@ def run_config(args: argparse.Namespace, n_servers: int, name: str, server_args:
         print(f"  [{name} x{n_servers}] RSS before {out['rss_before_mib']}, after close "
               f"{out['rss_after_close_mib']}", flush=True)
     finally:
+        sampler.done.set()
+        out["rss_timeline_mib"] = sampler.samples
         cluster.stop()
     return out
 
@@ -224,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ramp", type=float, default=15, help="seconds over which a step's viewers arrive")
     ap.add_argument("--pause", type=float, default=5, help="idle seconds between steps")
     ap.add_argument("--settle", type=float, default=150, help="RSS read this long after the last session closed")
+    ap.add_argument("--rss-every", type=float, default=10, help="seconds between RSS samples (rss_timeline_mib)")
     ap.add_argument("--variant", action="append", default=[],
                     help="NAME=ARG[,ARG...]: streamlit options of one variant, e.g. gc_off=--runner.postScriptGC=false")
     ap.add_argument("--seed", type=int, default=7)

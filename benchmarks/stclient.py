@@ -58,6 +58,7 @@ class View:
     ref_hashes: int = 0            # elements the server sent as a reference to the viewer's cache
     exceptions: list[str] = field(default_factory=list)
     error_alerts: int = 0
+    server_seconds: float | None = None  # the script run as the server timed it (page_profile, when it sends one)
     page_links: list[tuple[str, str, str, bool]] = field(default_factory=list)  # (hash, page, query, disabled)
 
     @property
@@ -67,7 +68,8 @@ class View:
     def record(self) -> dict[str, Any]:
         return {"path": self.path, "query": self.query, "kind": self.kind, "seconds": self.seconds,
                 "status": self.status, "messages": self.messages, "bytes": self.bytes, "deltas": self.deltas,
-                "ref_hashes": self.ref_hashes, "exceptions": self.exceptions[:3], "error_alerts": self.error_alerts}
+                "ref_hashes": self.ref_hashes, "exceptions": self.exceptions[:3], "error_alerts": self.error_alerts,
+                "server_seconds": self.server_seconds}
 
 
 class Viewer:
@@ -241,6 +243,8 @@ class Viewer:
             if ev.WhichOneof("type") == "script_compilation_exception":
                 exc = ev.script_compilation_exception
                 view.exceptions.append(f"{exc.type}: {exc.message}"[:300])
+        elif kind == "page_profile" and view is not None:  # only with browser.gatherUsageStats on
+            view.server_seconds = (fm.page_profile.exec_time + fm.page_profile.prep_time) / 1e6
         elif kind == "auto_rerun":
             self.auto_reruns[fm.auto_rerun.fragment_id] = fm.auto_rerun.interval
         elif kind == "page_not_found" and view is not None:
