@@ -127,12 +127,19 @@ def key_of(value: Any) -> tuple | None:
 
 
 def read(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """fn(reader, *args) cached on (function, database version, args): Filters and lang are part of args.
+    """fn(reader, *args) cached on (function, database version, args): Filters and lang are part of args, which must
+    be hashable to be cached (a tuple, not a list).
 
-    The version changes with every load, so a new load is read at once; ttl/max_entries keep memory bounded.
+    The version changes with every load, so a new load is read at once; ttl/max_entries keep memory bounded. What
+    comes back is shared with every other viewer: treat it as read-only (a shallow copy protects the stored frame,
+    but a chart of a frame changed in place would be cached under the read's key).
     """
     r = reader()
     key = (fn.__module__, fn.__name__, str(r.path), r.version(), args, tuple(sorted(kwargs.items())))
+    try:
+        hash(key)
+    except TypeError:  # an argument that cannot be a key (a list): read every time rather than fail
+        return _read(key)
     return _detach(_READS.get(key, lambda: _read(key)), key)
 
 
