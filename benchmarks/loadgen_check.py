@@ -151,7 +151,7 @@ def main() -> None:
     args = ap.parse_args()
     result: dict[str, Any] = {"machine": machine(), "db": args.db}
     # On a machine of two cores or more the server gets core 0 and the clients (this process, Chromium and its
-    # child processes, which inherit it) the others: a browser drawing a page would otherwise slow the server it measures.
+    # child processes, which inherit it) the others: a browser drawing a page would otherwise slow the server.
     cores = sorted(os.sched_getaffinity(0))
     pin = len(cores) >= 2 and not args.no_pin
     cluster = start_servers(args.db, 1, server_args=("--browser.gatherUsageStats", "true"),
