@@ -26,7 +26,7 @@ shapes = reads.boundaries()
 
 spec = maps.kecamatan_deck(frame, metric, lang, widgets.map_view(), density=density, boundaries=shapes,
                            map_style=os.environ.get("PANTAU_MAP_STYLE") or None)
-widgets.deck(spec, lang)
+widgets.deck(spec, maps.describe(frame, metric, lang))
 st.html(widgets.legend_html(maps.legend(frame, metric, lang), t(f"map.metric.{metric}", lang)))
 st.caption(t("map.explain_polygons" if shapes else "map.explain_circles", lang))
 if shapes is not None and len(maps.match_boundaries(shapes, frame)) < len(frame):
@@ -35,5 +35,6 @@ if shapes is not None and len(maps.match_boundaries(shapes, frame)) < len(frame)
 table = frame[["kecamatan_code", "name", "population", "received", "received_per_1000", "median_hours",
                "on_time_rate", "open_at_end", "overdue_at_end"]]
 with st.expander(t("map.table_title", lang)):
-    st.dataframe(table, hide_index=True, width="stretch", column_config=widgets.map_columns(lang))
+    st.dataframe(table, hide_index=True, width="stretch", column_config=widgets.map_columns(lang),
+                 alt=t("grid.map", lang))
 widgets.downloads(table, "kecamatan", PAGE, lang)

@@ -53,7 +53,10 @@ def test_index_chart_colours_by_status_and_draws_both_thresholds() -> None:
     df = pd.DataFrame({"kecamatan": ["A", "B", "C"], "index": [1.1, 0.92, 0.5]})
     spec = charts.index_chart(df, "en").to_dict()
     statuses = {r["kecamatan"]: r["status"] for r in _layer_data(spec) if "kecamatan" in r}
-    assert statuses == {"A": "Green (on target)", "B": "Amber (near target)", "C": "Red (below target)"}
+    assert statuses == {"A": "✓ on target", "B": "! near target", "C": "✕ below target"}
+    # the colour is never alone: each bar's index and band are written after it, in a symbol and a word
+    marks = {r["kecamatan"]: r["mark"] for r in _layer_data(spec) if "kecamatan" in r}
+    assert marks == {"A": "1.10 ✓ on target", "B": "0.92 ! near target", "C": "0.50 ✕ below target"}
     rules = [r["x"] for r in _layer_data(spec) if "x" in r]
     assert sorted(rules) == [0.9, 1.0]
 
@@ -64,10 +67,10 @@ def test_index_chart_writes_what_a_bar_cannot_show() -> None:
     df = pd.DataFrame({"kecamatan": ["A", "B", "C"], "index": [1.1, float("nan"), 0.0]})
     spec = charts.index_chart(df, "id").to_dict()
     text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
-    assert text["encoding"]["text"]["field"] == "note"
-    assert "isValid(datum.note)" in text["transform"][0]["filter"]
-    notes = {r["kecamatan"]: r["note"] for r in _layer_data(spec) if "kecamatan" in r}
-    assert notes == {"A": None, "B": "Tidak ada penyelesaian", "C": "0,00"}
+    assert text["encoding"]["text"]["field"] == "mark"
+    assert "isValid(datum.index) ? datum.index : 0" in text["transform"][0]["calculate"]  # no bar: written at 0
+    notes = {r["kecamatan"]: r["mark"] for r in _layer_data(spec) if "kecamatan" in r}
+    assert notes == {"A": "1,10 ✓ sesuai target", "B": "Tidak ada penyelesaian", "C": "0,00 ✕ di bawah target"}
     sorts = [layer["encoding"]["y"]["sort"] for layer in spec["layer"] if "y" in layer.get("encoding", {})]
     assert sorts == [{"field": "index", "op": "max", "order": "descending"}] * 2  # one order for bars and text
 
