@@ -133,7 +133,7 @@ CSS = f"""
 .pantau-legend i {{display: inline-block; width: 14px; height: 14px; border-radius: 50%; margin-right: 6px;
                   vertical-align: -2px; border: 1px solid {theme.MUTED};}}
 [data-testid="stMetricValue"] {{color: {theme.TEXT};}}
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {{color: {theme.MUTED} !important;}}
+[data-testid="stCaptionContainer"] {{color: {theme.MUTED} !important; opacity: 1 !important;}}
 [data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"][disabled] {{
   border-left: 4px solid {theme.BRAND}; border-radius: 0 4px 4px 0; background: {theme.BACKGROUND};}}
 [data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"][disabled] span,
