@@ -52,6 +52,9 @@ def rotation() -> None:
         st.html(f'<div class="k-empty">{t("kiosk.no_data", lang)}</div>')
         return
     st.html(kiosk_charts.big_numbers_html(view.numbers, theme))
+    if view.frame.empty:  # nothing to draw (no tourism figures yet): say so rather than show empty axes
+        st.html(f'<div class="k-empty">{t("kiosk.no_figures", lang)}</div>')
+        return
     with st.container(key="kiosk_chart"):
         if name == "map":
             v = widgets.map_view()
