@@ -25,7 +25,8 @@ BORDER = "#D0D7E2"
 # The service index's bands (kpi.metrics.INDEX_BANDS): dark green, ochre, brick red.
 STATUS_COLOURS = {"green": "#0F572C", "amber": "#B88A00", "red": "#C43E1C"}
 # The master plan's programmes (kpi.smartcity): behind, on track, done; a pillar without programmes in grey.
-PROGRAMME_COLOURS = {"behind": "#D55E00", "on_track": "#0072B2", "done": "#009E73"}
+# After Okabe-Ito (vermilion, blue, bluish green), darkened so that the three also differ in lightness.
+PROGRAMME_COLOURS = {"behind": "#B83D00", "on_track": "#00466F", "done": "#009E73"}
 NO_STATUS = "#6E7781"
 # On-time rate against the city's target (processing page); the open backlog within and past its deadline.
 TARGET_COLOURS = {"at_target": "#0072B2", "below_target": "#D55E00"}
