@@ -427,6 +427,10 @@ def _on_time_describe(frame: pd.DataFrame, target: float, lang: str, rows: int) 
              low=low["service"], low_rate=low["rate_fmt"], high=high["service"], high_rate=high["rate_fmt"])
 
 
+# The rate axis runs to 100 %; the space after it holds a column with each bar's rate and state, clear of the target.
+ON_TIME_AXIS_END = 1.3
+
+
 @builder(_on_time_rows, _on_time_describe)
 def on_time_chart(target: float, lang: str, rows: int) -> alt.Chart:
     """On-time rate per service (share completed within its standard's deadline) against the city's target rate; each
@@ -438,7 +442,7 @@ def on_time_chart(target: float, lang: str, rows: int) -> alt.Chart:
         y=y,
         x=alt.X("on_time_rate:Q", title=t("chart.axis.on_time_rate", lang),
                 axis=alt.Axis(format=".0%", values=[0, 0.2, 0.4, 0.6, 0.8, 1]),
-                scale=alt.Scale(domain=[0, 1.2], nice=False)),
+                scale=alt.Scale(domain=[0, ON_TIME_AXIS_END], nice=False)),
         color=alt.Color("below:N", title=None, scale=alt.Scale(domain=states, range=list(TARGET_COLOURS.values())),
                         legend=alt.Legend(direction="vertical")),
         tooltip=[alt.Tooltip("service:N", title=t("chart.service", lang)),
@@ -447,8 +451,8 @@ def on_time_chart(target: float, lang: str, rows: int) -> alt.Chart:
                  alt.Tooltip("sla_fmt:N", title=t("chart.sla", lang)),
                  alt.Tooltip("n_fmt:N", title=t("chart.axis.completed", lang))],
     )
-    marks = alt.Chart(_rows()).mark_text(align="left", dx=4, color=TEXT, fontSize=12).encode(
-        y=y, x=alt.X("on_time_rate:Q"), text=alt.Text("mark:N"))
+    marks = alt.Chart(_rows()).transform_calculate(at="1").mark_text(
+        align="left", dx=6, color=TEXT, fontSize=12).encode(y=y, x=alt.X("at:Q"), text=alt.Text("mark:N"))
     rule = alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(color=TEXT, strokeDash=[4, 3], size=2).encode(
         x=alt.X("target:Q"))
     return _finish(alt.layer(bars, marks, rule), lang, height=_rows_height(rows, extra=90))
@@ -498,9 +502,10 @@ def _index_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
         status=df["index"].map(lambda v: fmt.status_text(v, lang)),
         index_fmt=df["index"].map(lambda v: fmt.number(v, lang, 2)),
     )
-    # written after each bar: the index and its band in a symbol and a word ("1,08 ✓ sesuai target"), so no bar says
+    # written beside each bar: the index and its band in a symbol and a word ("1,08 ✓ sesuai target"), so no bar says
     # its status by colour alone; a kecamatan with nothing to score gets the reason alone
-    data["mark"] = [status if band == "none" else f"{value} {status}"
+    short = {b: f"{symbol} {t(f'chart.status_short.{b}', lang)}" for b, symbol in INDEX_BANDS.items()}
+    data["mark"] = [status if band == "none" else f"{value} {short[band]}"
                     for value, status, band in zip(data["index_fmt"], data["status"], data["band"], strict=True)]
     return data, (lang, len(data))
 
@@ -519,8 +524,9 @@ def _index_describe(frame: pd.DataFrame, lang: str, rows: int) -> str:
              low_value=low["index_fmt"], bands=", ".join(bands))
 
 
-# The index axis runs to the score cap; the space after it holds each bar's written status.
-INDEX_AXIS_END = SCORE_CAP + 0.55
+# The index axis runs to the score cap; the space after it holds a column with each bar's index and band, clear of the
+# threshold lines.
+INDEX_AXIS_END = SCORE_CAP + 0.6
 
 
 @builder(_index_rows, _index_describe)
@@ -542,8 +548,8 @@ def index_chart(lang: str, rows: int) -> alt.Chart:
                  alt.Tooltip("index_fmt:N", title=t("chart.axis.index", lang)),
                  alt.Tooltip("status:N", title=t("chart.axis.status", lang))],
     )
-    marks = alt.Chart(_rows()).transform_calculate(at="isValid(datum.index) ? datum.index : 0").mark_text(
-        align="left", dx=4, color=TEXT, fontSize=12).encode(y=y, x=alt.X("at:Q", scale=x_scale),
+    marks = alt.Chart(_rows()).transform_calculate(at=f"isValid(datum.index) ? {SCORE_CAP} : 0").mark_text(
+        align="left", dx=6, color=TEXT, fontSize=12).encode(y=y, x=alt.X("at:Q", scale=x_scale),
                                                             text=alt.Text("mark:N"))
     rules = alt.Chart(pd.DataFrame({"x": [INDEX_AMBER, INDEX_GREEN]})).mark_rule(
         color=TEXT, strokeDash=[4, 3]).encode(x=alt.X("x:Q"))

@@ -126,9 +126,10 @@ def scores_chart(frame: pd.DataFrame, lang: str, theme: str) -> alt.LayerChart:
         color=alt.Color("band:N", legend=None,
                         scale=alt.Scale(domain=["good", "mid", "bad"], range=[p["good"], p["amber"], p["bad"]])),
     )
-    marks = alt.Chart(data).mark_text(align="left", dx=scaled(10), fontSize=scaled(22), color=p["fg"],
-                                      fontWeight="bold").encode(y=y, x=alt.X("score:Q", scale=x_scale),
-                                                                text=alt.Text("mark:N"))
+    # a column right of the cap, clear of the target line
+    marks = alt.Chart(data).transform_calculate(at=str(SCORE_CAP)).mark_text(
+        align="left", dx=scaled(12), fontSize=scaled(22), color=p["fg"], fontWeight="bold").encode(
+        y=y, x=alt.X("at:Q", scale=x_scale), text=alt.Text("mark:N"))
     target = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeWidth=4, strokeDash=[10, 6], color=p["fg"]) \
         .encode(x=alt.X("x:Q"))
     return _config(alt.layer(bars, marks, target), theme, lang, _scores_description(data, lang))

@@ -338,7 +338,12 @@ def test_screenshots_to_look_at(browser: object, packs: dict[str, str], pack: st
             for spec in DASHBOARD:
                 page.goto(_url(packs[pack], spec, lang))
                 _settle(page, spec, lang)
-                page.screenshot(path=str(shots / f"{spec.key}_{lang}_{name}.png"), full_page=True, timeout=TIMEOUT)
+                # Streamlit scrolls its main block, not the document: grow the window to the page to see all of it
+                height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+                page.set_viewport_size({**viewport, "height": max(viewport["height"], min(height + 40, 9000))})
+                page.wait_for_timeout(800)
+                page.screenshot(path=str(shots / f"{spec.key}_{lang}_{name}.png"), timeout=TIMEOUT)
+                page.set_viewport_size(viewport)
             page.close()
         kiosk = browser.new_page(viewport={"width": 1366, "height": 768})
         for view in VIEWS:

@@ -56,7 +56,7 @@ def test_index_chart_colours_by_status_and_draws_both_thresholds() -> None:
     assert statuses == {"A": "✓ on target", "B": "! near target", "C": "✕ below target"}
     # the colour is never alone: each bar's index and band are written after it, in a symbol and a word
     marks = {r["kecamatan"]: r["mark"] for r in _layer_data(spec) if "kecamatan" in r}
-    assert marks == {"A": "1.10 ✓ on target", "B": "0.92 ! near target", "C": "0.50 ✕ below target"}
+    assert marks == {"A": "1.10 ✓ on target", "B": "0.92 ! near", "C": "0.50 ✕ below"}
     rules = [r["x"] for r in _layer_data(spec) if "x" in r]
     assert sorted(rules) == [0.9, 1.0]
 
@@ -68,9 +68,9 @@ def test_index_chart_writes_what_a_bar_cannot_show() -> None:
     spec = charts.index_chart(df, "id").to_dict()
     text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
     assert text["encoding"]["text"]["field"] == "mark"
-    assert "isValid(datum.index) ? datum.index : 0" in text["transform"][0]["calculate"]  # no bar: written at 0
+    assert "isValid(datum.index) ? 1.25 : 0" in text["transform"][0]["calculate"]  # a column; no bar: at 0
     notes = {r["kecamatan"]: r["mark"] for r in _layer_data(spec) if "kecamatan" in r}
-    assert notes == {"A": "1,10 ✓ sesuai target", "B": "Tidak ada penyelesaian", "C": "0,00 ✕ di bawah target"}
+    assert notes == {"A": "1,10 ✓ sesuai target", "B": "Tidak ada penyelesaian", "C": "0,00 ✕ di bawah"}
     sorts = [layer["encoding"]["y"]["sort"] for layer in spec["layer"] if "y" in layer.get("encoding", {})]
     assert sorts == [{"field": "index", "op": "max", "order": "descending"}] * 2  # one order for bars and text
 
