@@ -181,6 +181,33 @@ def _programme_label(status: str, lang: str) -> str:
     return fmt.programme_status_text(status, lang)
 
 
+# --- a status written on every row -------------------------------------------------------------------------------
+# A bar chart whose bars carry a status writes each row's figure and status (symbol and word) as the labels of a
+# second y axis, on the right. An axis is laid out with the chart, so its labels are never cut, however narrow the
+# screen (text marks past the plot would be); and they sit clear of any threshold line. Both axes read one field,
+# "<row name><TAB><status text>", each showing its half.
+ROW = "row"
+
+
+def _row_key(names: pd.Series, marks: pd.Series) -> pd.Series:
+    return names.astype(str) + "\t" + marks.astype(str)
+
+
+def _rows_y(sort: Any, limit: int) -> alt.Y:
+    return alt.Y(f"{ROW}:N", sort=sort, title=None,
+                 axis=alt.Axis(labelExpr="split(datum.label, '\\t')[0]", labelLimit=limit, labelOverlap=False))
+
+
+def _status_axis(sort: Any) -> alt.Chart:
+    """The right-hand axis that writes each row's status; its layer draws nothing (and is hidden from screen
+    readers: the chart's description says it all)."""
+    return alt.Chart(_rows()).mark_tick(opacity=0, aria=False).encode(
+        y=alt.Y(f"{ROW}:N", sort=sort, title=None,
+                axis=alt.Axis(orient="right", labelExpr="split(datum.label, '\\t')[1]", labelLimit=220,
+                              labelOverlap=False, labelColor=TEXT, labelFontSize=12, labelPadding=8, ticks=False,
+                              domain=False)))
+
+
 def _volume_rows(df: pd.DataFrame, measure: str, grain: str, split: str, lang: str) -> tuple[pd.DataFrame, tuple]:
     data, order = _top_groups(df, measure, lang)
     data["label"] = _period_label(data, grain, lang)
@@ -405,10 +432,11 @@ def _on_time_rows(df: pd.DataFrame, target: float, lang: str) -> tuple[pd.DataFr
         sla_fmt=[fmt.standard(v, u, lang) for v, u in zip(df["sla_value"], df["sla_unit"], strict=True)],
         n_fmt=df["completed"].map(lambda v: fmt.number(v, lang)),
         below=below.map({True: _target_label("below_target", lang), False: _target_label("at_target", lang)}),
-        # written after each bar: the rate and the symbol of its state, so no bar says it by colour alone
+        # written beside each bar: the rate and the symbol of its state, so no bar says it by colour alone
         mark=[f"{r} {INDEX_BANDS['red' if b else 'green']}" for r, b in
               zip(df["on_time_rate"].map(lambda v: fmt.percent(v, lang)), below, strict=True)],
     )
+    data[ROW] = _row_key(data["service"], data["mark"])
     return data, (target, lang, len(data))
 
 
@@ -427,22 +455,17 @@ def _on_time_describe(frame: pd.DataFrame, target: float, lang: str, rows: int) 
              low=low["service"], low_rate=low["rate_fmt"], high=high["service"], high_rate=high["rate_fmt"])
 
 
-# The rate axis runs to 100 %; the space after it holds a column with each bar's rate and state, clear of the target.
-ON_TIME_AXIS_END = 1.3
-
-
 @builder(_on_time_rows, _on_time_describe)
 def on_time_chart(target: float, lang: str, rows: int) -> alt.Chart:
     """On-time rate per service (share completed within its standard's deadline) against the city's target rate; each
-    bar's rate and state (✓ / ✕) written after it."""
+    bar's rate and state (✓ / ✕) written on its row, on the right."""
     states = [_target_label(s, lang) for s in TARGET_COLOURS]
-    y = alt.Y("service:N", sort=alt.EncodingSortField(field="on_time_rate", op="max", order="ascending"), title=None,
-              axis=alt.Axis(labelLimit=260, labelOverlap=False))
+    sort = alt.EncodingSortField(field="on_time_rate", op="max", order="ascending")
     bars = alt.Chart(_rows()).mark_bar().encode(
-        y=y,
+        y=_rows_y(sort, 260),
         x=alt.X("on_time_rate:Q", title=t("chart.axis.on_time_rate", lang),
                 axis=alt.Axis(format=".0%", values=[0, 0.2, 0.4, 0.6, 0.8, 1]),
-                scale=alt.Scale(domain=[0, ON_TIME_AXIS_END], nice=False)),
+                scale=alt.Scale(domain=[0, 1], nice=False)),
         color=alt.Color("below:N", title=None, scale=alt.Scale(domain=states, range=list(TARGET_COLOURS.values())),
                         legend=alt.Legend(direction="vertical")),
         tooltip=[alt.Tooltip("service:N", title=t("chart.service", lang)),
@@ -451,11 +474,10 @@ def on_time_chart(target: float, lang: str, rows: int) -> alt.Chart:
                  alt.Tooltip("sla_fmt:N", title=t("chart.sla", lang)),
                  alt.Tooltip("n_fmt:N", title=t("chart.axis.completed", lang))],
     )
-    marks = alt.Chart(_rows()).transform_calculate(at="1").mark_text(
-        align="left", dx=6, color=TEXT, fontSize=12).encode(y=y, x=alt.X("at:Q"), text=alt.Text("mark:N"))
     rule = alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(color=TEXT, strokeDash=[4, 3], size=2).encode(
         x=alt.X("target:Q"))
-    return _finish(alt.layer(bars, marks, rule), lang, height=_rows_height(rows, extra=90))
+    chart = alt.layer(bars, _status_axis(sort), rule).resolve_axis(y="independent")
+    return _finish(chart, lang, height=_rows_height(rows, extra=90))
 
 
 def _heatmap_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
@@ -507,6 +529,7 @@ def _index_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
     short = {b: f"{symbol} {t(f'chart.status_short.{b}', lang)}" for b, symbol in INDEX_BANDS.items()}
     data["mark"] = [status if band == "none" else f"{value} {short[band]}"
                     for value, status, band in zip(data["index_fmt"], data["status"], data["band"], strict=True)]
+    data[ROW] = _row_key(data["kecamatan"], data["mark"])
     return data, (lang, len(data))
 
 
@@ -524,37 +547,29 @@ def _index_describe(frame: pd.DataFrame, lang: str, rows: int) -> str:
              low_value=low["index_fmt"], bands=", ".join(bands))
 
 
-# The index axis runs to the score cap; the space after it holds a column with each bar's index and band, clear of the
-# threshold lines.
-INDEX_AXIS_END = SCORE_CAP + 0.6
-
-
 @builder(_index_rows, _index_describe)
 def index_chart(lang: str, rows: int) -> alt.Chart:
-    """Service index per kecamatan, coloured by band (kpi.theme.STATUS_COLOURS), each bar's index and band written
-    after it in a symbol and a word, with the 0.9 and 1.0 thresholds drawn."""
+    """Service index per kecamatan, coloured by band (kpi.theme.STATUS_COLOURS), each row's index and band written on
+    the right in a symbol and a word, with the 0.9 and 1.0 thresholds drawn."""
     states = [_band_label(b, lang) for b in INDEX_BANDS]
-    # every layer sorts by the index: a kecamatan with nothing to score comes last, its reason written on its row
-    y = alt.Y("kecamatan:N", sort=alt.EncodingSortField(field="index", op="max", order="descending"), title=None,
-              axis=alt.Axis(labelLimit=200, labelOverlap=False))
-    x_scale = alt.Scale(domain=[0, INDEX_AXIS_END], nice=False)
+    # both axes sort by the index: a kecamatan with nothing to score comes last, its reason written on its row
+    sort = alt.EncodingSortField(field="index", op="max", order="descending")
     bars = alt.Chart(_rows()).mark_bar().encode(
-        y=y,
-        x=alt.X("index:Q", title=t("chart.axis.index", lang), scale=x_scale,
+        y=_rows_y(sort, 200),
+        x=alt.X("index:Q", title=t("chart.axis.index", lang), scale=alt.Scale(domain=[0, SCORE_CAP], nice=False),
                 axis=alt.Axis(format=".2f", values=[0, 0.25, 0.5, 0.75, INDEX_AMBER, INDEX_GREEN, SCORE_CAP])),
         color=alt.Color("status:N", title=t("chart.axis.status", lang),
-                        scale=alt.Scale(domain=states, range=[STATUS_COLOURS[b] for b in INDEX_BANDS])),
+                        scale=alt.Scale(domain=states, range=[STATUS_COLOURS[b] for b in INDEX_BANDS]),
+                        legend=alt.Legend(direction="vertical")),  # one under the other: fits a narrow screen
         tooltip=[alt.Tooltip("kecamatan:N", title=t("chart.kecamatan", lang)),
                  alt.Tooltip("index_fmt:N", title=t("chart.axis.index", lang)),
                  alt.Tooltip("status:N", title=t("chart.axis.status", lang))],
     )
-    marks = alt.Chart(_rows()).transform_calculate(at=f"isValid(datum.index) ? {SCORE_CAP} : 0").mark_text(
-        align="left", dx=6, color=TEXT, fontSize=12).encode(y=y, x=alt.X("at:Q", scale=x_scale),
-                                                            text=alt.Text("mark:N"))
     rules = alt.Chart(pd.DataFrame({"x": [INDEX_AMBER, INDEX_GREEN]})).mark_rule(
         color=TEXT, strokeDash=[4, 3]).encode(x=alt.X("x:Q"))
     # axis, its title and the legend below take about 150 px of the height Streamlit gives the whole chart
-    return _finish(alt.layer(bars, marks, rules), lang, height=_rows_height(rows, extra=150, per_row=26))
+    chart = alt.layer(bars, _status_axis(sort), rules).resolve_axis(y="independent")
+    return _finish(chart, lang, height=_rows_height(rows, extra=150, per_row=26))
 
 
 def _tourism_value_rows(df: pd.DataFrame, unit: str, lang: str) -> tuple[pd.DataFrame, tuple]:
@@ -703,10 +718,11 @@ def _programme_progress_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame,
         progress_fmt=df["progress"].map(lambda v: fmt.percent(v, lang, 0)),
         expected_fmt=df["expected"].map(lambda v: fmt.percent(v, lang, 0)),
     )
-    # written after each bar: its progress and status symbol, so no bar says its status by colour alone
+    # written on each row, on the right: its progress and status symbol, so no bar says its status by colour alone
     data["mark"] = [f"{p} {STATUS_SYMBOLS.get(s, '')}".strip()
                     for p, s in zip(data["progress_fmt"], df["status"], strict=True)]
-    order = tuple(data["programme"])
+    data[ROW] = _row_key(data["programme"], data["mark"])
+    order = tuple(data[ROW])
     return data, (lang, order)
 
 
@@ -719,16 +735,12 @@ def _programme_progress_describe(frame: pd.DataFrame, lang: str, order: tuple[st
              low=low["programme"], low_progress=low["progress_fmt"], low_expected=low["expected_fmt"])
 
 
-# The progress axis runs to the score cap; the space after it holds each bar's written progress and status.
-PROGRESS_AXIS_END = SCORE_CAP + 0.3
-
-
 @builder(_programme_progress_rows, _programme_progress_describe)
 def programme_progress_chart(lang: str, order: tuple[str, ...]) -> alt.Chart:
     """Progress of each programme at its latest report (bar, coloured by status, its progress and status symbol
-    written after it) and the progress expected by then (tick); 100 % = the target."""
-    y = alt.Y("programme:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False))
-    x_scale = alt.Scale(domain=[0, PROGRESS_AXIS_END], nice=False)
+    written on its row, on the right) and the progress expected by then (tick); 100 % = the target."""
+    y = _rows_y(list(order), 320)
+    x_scale = alt.Scale(domain=[0, SCORE_CAP], nice=False)
     tips = [alt.Tooltip("programme:N", title=t("chart.smartcity.programme", lang)),
             alt.Tooltip("progress_fmt:N", title=t("chart.smartcity.progress", lang)),
             alt.Tooltip("expected_fmt:N", title=t("chart.smartcity.expected", lang)),
@@ -741,11 +753,8 @@ def programme_progress_chart(lang: str, order: tuple[str, ...]) -> alt.Chart:
         tooltip=tips,
     )
     ticks = alt.Chart(_rows()).mark_tick(color=TEXT, thickness=3).encode(
-        y=y, x=alt.X("expected:Q"), tooltip=tips)
-    marks = alt.Chart(_rows()).transform_calculate(at="max(datum.progress, datum.expected)").mark_text(
-        align="left", dx=6, color=TEXT, fontSize=12).encode(y=y, x=alt.X("at:Q", scale=x_scale),
-                                                            text=alt.Text("mark:N"))
+        y=alt.Y(f"{ROW}:N", sort=list(order), axis=None), x=alt.X("expected:Q"), tooltip=tips)
     target = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color=TEXT, strokeDash=[4, 3], size=1.5).encode(
         x=alt.X("x:Q"))
-    return _finish(alt.layer(bars, ticks, marks, target), lang,
+    return _finish(alt.layer(bars, ticks, _status_axis(list(order)), target).resolve_axis(y="independent"), lang,
                    height=_rows_height(len(order), extra=170, per_row=32))

@@ -63,16 +63,18 @@ def test_index_chart_colours_by_status_and_draws_both_thresholds() -> None:
 
 def test_index_chart_writes_what_a_bar_cannot_show() -> None:
     """No completions: no bar, so the reason is written on its row (a missing bar alone would read as zero); an
-    index of zero has a bar of no width, so its value is written instead."""
+    index of zero has a bar of no width, so its value is written instead. Each row's status is the label of a second
+    axis on the right (laid out with the chart, so never cut), from the same field as the left one."""
     df = pd.DataFrame({"kecamatan": ["A", "B", "C"], "index": [1.1, float("nan"), 0.0]})
     spec = charts.index_chart(df, "id").to_dict()
-    text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
-    assert text["encoding"]["text"]["field"] == "mark"
-    assert "isValid(datum.index) ? 1.25 : 0" in text["transform"][0]["calculate"]  # a column; no bar: at 0
-    notes = {r["kecamatan"]: r["mark"] for r in _layer_data(spec) if "kecamatan" in r}
+    assert spec["resolve"]["axis"]["y"] == "independent"
+    axes = [layer["encoding"]["y"]["axis"] for layer in spec["layer"] if "y" in layer.get("encoding", {})]
+    assert [a.get("orient", "left") for a in axes] == ["left", "right"]
+    assert [a["labelExpr"] for a in axes] == ["split(datum.label, '\\t')[0]", "split(datum.label, '\\t')[1]"]
+    notes = {r["kecamatan"]: r["row"].split("\t")[1] for r in _layer_data(spec) if "kecamatan" in r}
     assert notes == {"A": "1,10 ✓ sesuai target", "B": "Tidak ada penyelesaian", "C": "0,00 ✕ di bawah"}
     sorts = [layer["encoding"]["y"]["sort"] for layer in spec["layer"] if "y" in layer.get("encoding", {})]
-    assert sorts == [{"field": "index", "op": "max", "order": "descending"}] * 2  # one order for bars and text
+    assert sorts == [{"field": "index", "op": "max", "order": "descending"}] * 2  # one order for both axes
 
 
 def test_boxplot_is_built_from_quantiles_on_a_log_axis(sample_db: Path) -> None:
