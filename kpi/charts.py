@@ -45,6 +45,13 @@ def unit_label(unit: str, lang: str) -> str:
         return unit
 
 
+def _label_limit(px: int, share: float = 0.3) -> alt.ExprRef:
+    """Row labels up to `px` wide, but no more than `share` of the chart's container: on a narrow screen (320 px) the
+    labels are cut short (a tooltip and the download hold them whole) instead of leaving no room for the bars. Drawn
+    without a container (the briefing's SVGs), the full `px`."""
+    return alt.ExprRef(expr=f"containerSize()[0] > 0 ? min({px}, max(72, containerSize()[0] * {share})) : {px}")
+
+
 def _rows_height(rows: int, extra: int, per_row: int = 24) -> int:
     """Height for a chart with one band per row: every row label readable, plus room for axis and legend."""
     return max(200, rows * per_row + extra)
@@ -195,7 +202,8 @@ def _row_key(names: pd.Series, marks: pd.Series) -> pd.Series:
 
 def _rows_y(sort: Any, limit: int) -> alt.Y:
     return alt.Y(f"{ROW}:N", sort=sort, title=None,
-                 axis=alt.Axis(labelExpr="split(datum.label, '\\t')[0]", labelLimit=limit, labelOverlap=False))
+                 axis=alt.Axis(labelExpr="split(datum.label, '\\t')[0]", labelLimit=_label_limit(limit),
+                               labelOverlap=False))
 
 
 def _status_axis(sort: Any) -> alt.Chart:
@@ -203,7 +211,8 @@ def _status_axis(sort: Any) -> alt.Chart:
     readers: the chart's description says it all)."""
     return alt.Chart(_rows()).mark_tick(opacity=0, aria=False).encode(
         y=alt.Y(f"{ROW}:N", sort=sort, title=None,
-                axis=alt.Axis(orient="right", labelExpr="split(datum.label, '\\t')[1]", labelLimit=220,
+                axis=alt.Axis(orient="right", labelExpr="split(datum.label, '\\t')[1]",
+                              labelLimit=_label_limit(220, 0.25),
                               labelOverlap=False, labelColor=TEXT, labelFontSize=12, labelPadding=8, ticks=False,
                               domain=False)))
 
@@ -238,7 +247,7 @@ def volume_chart(measure: str, grain: str, split: str, lang: str, order: tuple[s
                 axis=alt.Axis(format=",d", tickMinStep=1)),
         color=alt.Color("group:N", title=t(f"chart.split.{split}", lang),
                         scale=alt.Scale(domain=list(order), range=palette), sort=list(order),
-                        legend=alt.Legend(columns=4, labelLimit=220)),
+                        legend=alt.Legend(columns=2, labelLimit=220)),  # two columns fit a narrow screen
         order=alt.Order("rank:Q", sort="ascending"),
         tooltip=[alt.Tooltip("label:N", title=t(f"chart.axis.period_{grain}", lang)),
                  alt.Tooltip("group:N", title=t(f"chart.split.{split}", lang)),
@@ -373,7 +382,7 @@ def quantile_boxplot(lang: str, rows: int) -> alt.Chart:
     axis_x = alt.X("p10:Q", scale=alt.Scale(type="log"), title=t("chart.axis.hours_log", lang),
                    axis=alt.Axis(format=",~r"))
     y = alt.Y("service:N", sort=alt.EncodingSortField(field="median", op="min"), title=None,
-              axis=alt.Axis(labelLimit=260, labelOverlap=False))  # fastest service on top
+              axis=alt.Axis(labelLimit=_label_limit(260), labelOverlap=False))  # fastest service on top
     tooltip = [alt.Tooltip("service:N", title=t("chart.service", lang)),
                alt.Tooltip("n_fmt:N", title=t("chart.axis.completed", lang)),
                alt.Tooltip("p10_fmt:N", title="p10"), alt.Tooltip("p25_fmt:N", title="p25"),
@@ -505,7 +514,7 @@ def heatmap_chart(lang: str, services: int) -> alt.Chart:
     chart = alt.Chart(_rows()).mark_rect(stroke="white", strokeWidth=0.5).encode(
         x=alt.X("kecamatan:N", title=t("chart.kecamatan", lang),
                 axis=alt.Axis(labelAngle=-60, labelLimit=160, labelOverlap=False)),
-        y=alt.Y("service:N", title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
+        y=alt.Y("service:N", title=None, axis=alt.Axis(labelLimit=_label_limit(260), labelOverlap=False)),
         color=alt.Color("on_time_rate:Q", title=t("chart.axis.on_time_rate", lang),
                         scale=alt.Scale(scheme="viridis", domain=[0.5, 1], clamp=True),
                         legend=alt.Legend(format=".0%", orient="right", gradientLength=200)),
@@ -685,7 +694,8 @@ def _quick_win_describe(frame: pd.DataFrame, lang: str, order: tuple[str, ...]) 
 def quick_win_chart(lang: str, order: tuple[str, ...]) -> alt.Chart:
     """Each quick win on one row: a bar from its baseline date to its target date, a dot per report whose colour and
     shape give the report's status (the legend names it with its symbol and word)."""
-    y = alt.Y("programme:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False))
+    y = alt.Y("programme:N", sort=list(order), title=None,
+              axis=alt.Axis(labelLimit=_label_limit(320), labelOverlap=False))
     span = alt.Chart(_rows()).mark_bar(color="#D9E2EC", height=14).encode(
         y=y, x=alt.X("baseline_date:T", title=t("chart.smartcity.date", lang), scale=alt.Scale(padding=14),
                      axis=alt.Axis(format="%b %Y", labelOverlap=True)),

@@ -70,8 +70,9 @@ def dashboard(lang: str) -> dict[str, Any]:
         "locale": vega_locale(lang), "font": FONT,
         "axis": {"labelColor": MUTED, "titleColor": TEXT, "labelFontSize": 12, "titleFontSize": 13,
                  "gridColor": "#E3E7EC"},
+        # legends list their entries one under the other: a row of them would be cut on a narrow screen
         "legend": {"labelColor": TEXT, "titleColor": TEXT, "labelFontSize": 12, "titleFontSize": 13,
-                   "orient": "bottom", "labelLimit": 260},
+                   "orient": "bottom", "direction": "vertical", "labelLimit": 260},
         "view": {"stroke": None},
     }
 
