@@ -217,9 +217,10 @@ def kecamatan_deck(frame: pd.DataFrame, theme: str, lat: float, lon: float, zoom
                         get_fill_color="colour", stroked=True, get_line_color=_rgb(p["bg"], 255),
                         line_width_min_pixels=2, pickable=False)
     # each circle's band symbol (✓ ! ✕) on it, outlined in the background colour: the band is never colour alone
+    # (pydeck reads a bare string as an expression over each row; a quoted one is the string itself)
     symbols = pdk.Layer("TextLayer", data=data[data["symbol"] != ""], get_position=["lon", "lat"], get_text="symbol",
-                        get_size=MAP_SYMBOL_PX, size_units="pixels", get_color=_rgb(p["fg"], 255),
-                        font_weight="bold", character_set=list(INDEX_BANDS.values()), outline_width=4,
+                        get_size=MAP_SYMBOL_PX, size_units="'pixels'", get_color=_rgb(p["fg"], 255),
+                        font_weight="'bold'", character_set=f"'{''.join(INDEX_BANDS.values())}'", outline_width=4,
                         outline_color=_rgb(p["bg"], 255), font_settings={"sdf": True}, pickable=False)
     view = pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom + MAP_ZOOM_BOOST, pitch=0, bearing=0)
     return pdk.Deck(layers=[circles, symbols], initial_view_state=view,
