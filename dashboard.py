@@ -16,10 +16,11 @@ from kpi.db import DataUnavailable
 
 st.set_page_config(page_title=f"Pantau · {city_settings().name}", page_icon=nav.favicon(), layout="wide")
 lang = urlstate.lang()
+nav.document_language(lang)  # <html lang>: Streamlit serves "en" whatever the page's language
 
 # A deployment names its database (PANTAU_DB): a missing file there is an incident, never a reason to show sample data.
 if not db_path().exists() and os.environ.get("PANTAU_DB"):
-    st.error(t("ops.db_missing", lang, path=db_path()), icon=":material/database_off:")
+    st.error(t("ops.db_missing", lang, path=db_path()))
     st.stop()
 # First run on a new machine: no database yet, so generate the sample one (and say so while it takes seconds).
 if not db_path().exists():
@@ -28,7 +29,7 @@ if not db_path().exists():
         status.update(label=t("app.built", lang), state="complete", expanded=False)
 # The database belongs to one city: another pack's names, zone and calendar would misread it.
 if (built := reads.other_city()) is not None:
-    st.error(t("ops.other_city", lang, built=built, city=city_settings().folder), icon=":material/location_off:")
+    st.error(t("ops.other_city", lang, built=built, city=city_settings().folder))
     st.stop()
 # After an upgrade that changed a mart: rebuilt once, from the facts, with this release's SQL.
 if reads.marts_outdated():
@@ -49,4 +50,4 @@ try:
         urlstate.sidebar_filters(key, lang)
     nav.run(current)
 except DataUnavailable:
-    st.error(t("app.unavailable", lang), icon=":material/database_off:")
+    st.error(t("app.unavailable", lang))

@@ -11,8 +11,9 @@ import streamlit as st
 
 from app.registry import DEFAULT, PAGES, addresses
 from app.urlstate import carried_params
-from base.i18n import t
+from base.i18n import LANGS, t
 from base.settings import city_settings
+from kpi import theme
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,24 +94,55 @@ def sidebar_navigation(all_pages: dict[str, st.Page], current_key: str, language
     for s in PAGES:
         if not s.in_sidebar:
             continue
-        st.sidebar.page_link(all_pages[s.key], label=t(f"nav.{s.key}", language), icon=s.icon,
+        st.sidebar.page_link(all_pages[s.key], label=t(f"nav.{s.key}", language),
                              query_params={k: v for k, v in params.items() if k == "lang"} if s.filters == "none"
                              else params, disabled=s.key == current_key)
 
 
-CSS = """
+# --- the document's language ---------------------------------------------------------------------------------------
+# Streamlit 1.67 serves every page as the same index.html with <html lang="en"> and has no setting for it (st.set_page_
+# config takes none; streamlit/streamlit#15726). So the frame sets it with a small script on every run, the kiosk too,
+# and again when the language switch changes the address: a screen reader then reads Indonesian as Indonesian.
+# nginx can serve the right attribute from the first byte (deploy/nginx-pantau.conf, docs/operations.md).
+LANG_MARK = "pantau-lang"
+
+
+def document_language(language: str) -> None:
+    """Set <html lang> to the page's language (id | en). The element holding the script takes no room on the page."""
+    code = language if language in LANGS else LANGS[0]
+    st.html(f"<div class='{LANG_MARK}' data-lang='{code}' hidden></div>"
+            f"<style>.stElementContainer:has(.{LANG_MARK}) {{display: none;}}</style>"
+            f"<script>document.documentElement.lang = '{code}';</script>", unsafe_allow_javascript=True)
+
+
+# The frame's own styles, in the theme's colours (kpi.theme). Streamlit draws captions and the current page's (disabled)
+# sidebar link in faded text (below 4.5:1) and shows a focus ring on some controls only: these rules give captions the
+# theme's secondary text colour, mark the current page in full text colour, bold and with a bar (not by colour alone),
+# and give every focusable control the same visible ring.
+CSS = f"""
 <style>
-.pantau-brand {border-left: 6px solid #0B4F8A; padding: 2px 0 2px 10px; margin-bottom: 8px; line-height: 1.25;}
-.pantau-brand span {display: block; font-size: 0.78rem; color: #4A5565; text-transform: uppercase;
-                    letter-spacing: 0.04em;}
-.pantau-brand b {font-size: 1.35rem; color: #0B4F8A;}
-.pantau-band {background: #0B4F8A; color: #FFFFFF; padding: 10px 16px; border-radius: 4px; margin-bottom: 4px;}
-.pantau-band h1 {color: #FFFFFF; font-size: 1.6rem; margin: 0; padding: 0;}
-.pantau-band p {color: #E8EEF5; margin: 2px 0 0 0; font-size: 0.95rem;}
-.pantau-legend {display: flex; flex-wrap: wrap; gap: 6px 16px; font-size: 0.9rem; color: #1A1F2B;}
-.pantau-legend i {display: inline-block; width: 14px; height: 14px; border-radius: 50%; margin-right: 6px;
-                  vertical-align: -2px; border: 1px solid #4A5565;}
-[data-testid="stMetricValue"] {color: #1A1F2B;}
+.pantau-brand {{border-left: 6px solid {theme.BRAND}; padding: 2px 0 2px 10px; margin-bottom: 8px; line-height: 1.25;}}
+.pantau-brand span {{display: block; font-size: 0.78rem; color: {theme.MUTED}; text-transform: uppercase;
+                    letter-spacing: 0.04em;}}
+.pantau-brand b {{font-size: 1.35rem; color: {theme.BRAND};}}
+.pantau-band {{background: {theme.BRAND}; color: {theme.BRAND_TEXT}; padding: 10px 16px; border-radius: 4px;
+              margin-bottom: 4px;}}
+.pantau-band h1 {{color: {theme.BRAND_TEXT}; font-size: 1.6rem; margin: 0; padding: 0; overflow-wrap: anywhere;}}
+.pantau-band p {{color: {theme.BRAND_SUBTEXT}; margin: 2px 0 0 0; font-size: 0.95rem;}}
+.pantau-legend {{display: flex; flex-wrap: wrap; gap: 6px 16px; font-size: 0.9rem; color: {theme.TEXT};}}
+.pantau-legend i {{display: inline-block; width: 14px; height: 14px; border-radius: 50%; margin-right: 6px;
+                  vertical-align: -2px; border: 1px solid {theme.MUTED};}}
+[data-testid="stMetricValue"] {{color: {theme.TEXT};}}
+[data-testid="stCaptionContainer"] {{color: {theme.MUTED} !important; opacity: 1 !important;}}
+[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"][disabled] {{
+  border-left: 4px solid {theme.BRAND}; border-radius: 0 4px 4px 0; background: {theme.BACKGROUND};}}
+[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"][disabled] span,
+[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"][disabled] p {{color: {theme.TEXT} !important;
+  font-weight: 700;}}
+a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visible, summary:focus-visible,
+[role="button"]:focus-visible, [role="radio"]:focus-visible, [role="tab"]:focus-visible, [tabindex]:focus-visible,
+[data-baseweb="select"]:focus-within, [data-baseweb="input"]:focus-within {{
+  outline: 3px solid {theme.BRAND} !important; outline-offset: 2px !important;}}
 </style>
 """
 

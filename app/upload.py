@@ -51,12 +51,14 @@ def preview_and_mapping(path: Path, dataset: str, language: str) -> tuple[dict[s
     c3.metric(t("upload.date_order", language), pv.date_order or "-", help=t("upload.date_order_value", language))
     for column, why in pv.dropped.items():
         st.info(t("upload.dropped", language, column=plain(column), reason=t(f"ingest.dropped.{why}", language)))
-    st.dataframe(pv.rows, hide_index=True, width="stretch", key="upload_preview")
+    st.dataframe(pv.rows, hide_index=True, width="stretch", key="upload_preview",
+                 alt=t("grid.upload_preview", language))
     st.markdown(f"**{t('upload.mapping', language)}** — {t('upload.mapping_help', language)}")
     choices = [c for c in pv.header if c not in pv.dropped]
     fields = {f: c for f, c in pv.mapping.items() if not (pv.elements and f in ELEMENT_FIELDS)}
     grid = pd.DataFrame({"field": list(fields), "column": list(fields.values())})
     edited = st.data_editor(grid, hide_index=True, key=f"upload_mapping_{dataset}", disabled=["field"],
+                            alt=t("grid.upload_mapping", language),
                             column_config={
                                 "field": st.column_config.TextColumn(t("upload.field", language)),
                                 "column": st.column_config.SelectboxColumn(t("upload.column", language),

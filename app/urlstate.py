@@ -123,8 +123,7 @@ def sidebar_filters(page: str, language: str) -> None:
         st.sidebar.multiselect(t("filters.service", language), list(svc), key=f"{page}_service",
                                format_func=svc.get, placeholder=t("filters.all_services", language),
                                on_change=_sync_filters, args=(page,))
-    st.sidebar.button(t("filters.reset", language), key=f"{page}_reset", on_click=_reset_filters, args=(page,),
-                      icon=":material/restart_alt:")
+    st.sidebar.button(t("filters.reset", language), key=f"{page}_reset", on_click=_reset_filters, args=(page,))
 
 
 def language_switch(page: str, language: str) -> None:

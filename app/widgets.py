@@ -12,17 +12,19 @@ import pydeck as pdk
 import streamlit as st
 from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
-from app import pagefmt
+from app import pagefmt, registry
 from app.reads import CACHE_ENTRIES, CACHE_TTL, Memo, key_of, latest_day, read, reader
 from base import clock
 from base.i18n import t
 from base.settings import city_settings
-from kpi import charts, export, fmt, maps, queries
+from kpi import charts, export, fmt, maps, queries, theme
 from kpi.filters import Filters
 
 
-def page_header(page: str, language: str, f: Filters | None = None, *, compare: bool = False) -> None:
-    """Title band, 'data up to …', the period, and the sample-data banner while generated data is shown."""
+def page_header(page: str, language: str, f: Filters | None = None, *, compare: bool = False,
+                zone: bool = False) -> None:
+    """Title band, 'data up to …', the period (and the one it is compared with), the city's time zone its dates are in
+    (`zone`), and the sample-data banner while generated data is shown."""
     _, latest, has_data = latest_day()
     sub = t("app.data_up_to", language, day=fmt.day(latest, language)) if has_data else t("app.no_data", language)
     if f is not None:
@@ -31,9 +33,17 @@ def page_header(page: str, language: str, f: Filters | None = None, *, compare: 
             p = f.previous()
             sub += " · " + t("app.compared", language, start=fmt.day(p.date_from, language),
                              end=fmt.day(p.date_to, language))
+    if zone:
+        sub += " · " + t("app.zone", language)
     st.html(f"<div class='pantau-band'><h1>{t(f'{page}.title', language)}</h1><p>{sub}</p></div>")
     if read(queries.has_sample_data):
-        st.warning(t("app.sample_banner", language), icon=":material/science:")
+        st.warning(t("app.sample_banner", language))
+
+
+def statement_link(language: str) -> None:
+    """A link to the accessibility statement, in the page's language."""
+    st.page_link(str(registry.BY_KEY["accessibility"].file), label=t("accessibility.link", language),
+                 query_params={"lang": language} if language != "id" else None)
 
 
 def downloads(df: pd.DataFrame, name: str, page: str, language: str) -> None:
@@ -46,11 +56,11 @@ def downloads(df: pd.DataFrame, name: str, page: str, language: str) -> None:
     row = st.container(horizontal=True, horizontal_alignment="left", gap="small", width="stretch")
     row.download_button(t("app.download_csv", language), lambda: export.to_csv(export.with_zone(df, zone)),
                         file_name=f"pantau_{name}.csv", mime="text/csv", key=f"{page}_{name}_csv",
-                        icon=":material/download:", on_click="ignore")
+                        on_click="ignore")
     row.download_button(t("app.download_xlsx", language), lambda: export.to_xlsx(export.with_zone(df, zone), name),
                         file_name=f"pantau_{name}.xlsx",
                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        key=f"{page}_{name}_xlsx", icon=":material/download:", on_click="ignore")
+                        key=f"{page}_{name}_xlsx", on_click="ignore")
 
 
 def briefing_download(f: Filters, page: str, language: str) -> None:
@@ -69,7 +79,7 @@ def briefing_download(f: Filters, page: str, language: str) -> None:
     r = reader()  # taken here: the callable runs outside the script's thread
     st.download_button(t("briefing.download", language), lambda: briefing.make(r, req).pdf,
                        file_name=f"pantau_briefing_{week}.pdf", mime="application/pdf", key=f"{page}_briefing",
-                       icon=":material/picture_as_pdf:", on_click="ignore", type="primary",
+                       on_click="ignore", type="primary",
                        help=t("briefing.download_help", language, week=week, start=fmt.day(monday, language),
                               end=fmt.day(monday + timedelta(days=6), language)))
 
@@ -136,8 +146,9 @@ def map_view() -> dict[str, float]:
     return {"latitude": city.map_lat, "longitude": city.map_lon, "zoom": city.map_zoom, "pitch": 0, "bearing": 0}
 
 
-def deck(spec: pdk.Deck, language: str) -> None:
-    st.pydeck_chart(spec, height=560, alt=t("map.alt", language))
+def deck(spec: pdk.Deck, description: str) -> None:
+    """A map with its text alternative (kpi.maps.describe: a sentence from the rows it draws)."""
+    st.pydeck_chart(spec, height=560, alt=description)
 
 
 class _DeckJson:
@@ -176,10 +187,10 @@ def kecamatan_map(frame: pd.DataFrame, metric: str, language: str, *, density: p
     rows = key_of(frame) or _fingerprint(frame)
     grid = () if density is None else key_of(density) or _fingerprint(density)
     if rows is None or grid is None:  # a cell that cannot be hashed: drawn without the cache
-        deck(make(), language)  # type: ignore[arg-type]
+        deck(make(), maps.describe(frame, metric, language))  # type: ignore[arg-type]
         return
     key = (rows, grid, metric, language, tuple(sorted(view.items())), id(boundaries), map_style)
-    deck(_DECKS.get(key, make), language)  # type: ignore[arg-type]
+    deck(_DECKS.get(key, make), maps.describe(frame, metric, language))  # type: ignore[arg-type]
 
 
 def legend_html(items: list[tuple[str, str]], title: str) -> str:
@@ -233,10 +244,10 @@ def load_report(result: Any, label: str, language: str) -> None:
         # the first problems in full (table cells cut long messages), then the first hundred as a table
         for p in result.errors[:3]:
             where = t("upload.where", language, line=p.line if p.line is not None else "–", column=p.column or "–")
-            st.error(plain(f"{where}: {p.reason(language)}"), icon=":material/error:")
+            st.error(plain(f"{where}: {p.reason(language)}"))
         reason_col = st.column_config.TextColumn(t("upload.reason", language), width="large")
         st.dataframe(errors.head(100), hide_index=True, width="stretch", key=f"upload_errors_{label}",
-                     column_config={t("upload.reason", language): reason_col})
+                     column_config={t("upload.reason", language): reason_col}, alt=t("grid.upload_errors", language))
         st.download_button(t("upload.errors_download", language), export.to_csv(errors),
                            file_name="pantau_errors.csv", mime="text/csv", key=f"upload_errors_csv_{label}")
     elif result.ok:
@@ -244,13 +255,14 @@ def load_report(result: Any, label: str, language: str) -> None:
 
 
 # --- smart city ---------------------------------------------------------------------------------------------------
-PILLAR_COLOURS = {"behind": "#D55E00", "on_track": "#0072B2", "done": "#009E73", None: "#8C8C8C"}
-PILLAR_CSS = """<style>
-.pantau-pillars {display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 10px;}
-.pantau-pillar {border: 1px solid #D0D7E2; border-left: 8px solid var(--c); border-radius: 4px; padding: 8px 12px;}
-.pantau-pillar h4 {margin: 0 0 2px 0; padding: 0; font-size: 1.0rem; color: #1A1F2B;}
-.pantau-pillar b {color: var(--c); font-size: 1.05rem;}
-.pantau-pillar p {margin: 2px 0 0 0; font-size: 0.86rem; color: #4A5565;}
+# The pillar's status colour marks the tile's edge; its status is written in a symbol and a word in the text colour.
+PILLAR_CSS = f"""<style>
+.pantau-pillars {{display: grid; grid-template-columns: repeat(auto-fill, minmax(min(230px, 100%), 1fr)); gap: 10px;}}
+.pantau-pillar {{border: 1px solid {theme.BORDER}; border-left: 8px solid var(--c); border-radius: 4px;
+                 padding: 8px 12px;}}
+.pantau-pillar h3 {{margin: 0 0 2px 0; padding: 0; font-size: 1.0rem; color: {theme.TEXT}; font-weight: 600;}}
+.pantau-pillar b {{color: {theme.TEXT}; font-size: 1.05rem;}}
+.pantau-pillar p {{margin: 2px 0 0 0; font-size: 0.86rem; color: {theme.MUTED};}}
 </style>"""
 
 
@@ -267,13 +279,14 @@ def pillar_tiles(summary: pd.DataFrame, indicators: pd.DataFrame, language: str)
         lines.append(t("smartcity.tile_indicators", language, n=n) if n else t("smartcity.tile_no_indicator",
                                                                                     language))
         body = "".join(f"<p>{line}</p>" for line in lines)
-        state = t(f"smartcity.status.{status or 'none'}", language)
-        cards.append(f"<div class='pantau-pillar' style='--c:{PILLAR_COLOURS[status]}'>"
-                     f"<h4>{t(f'smartcity.pillar.{row.pillar}', language)}</h4><b>{state}</b>{body}</div>")
+        state = fmt.programme_status_text(status, language)
+        colour = theme.PROGRAMME_COLOURS.get(status or "", theme.NO_STATUS)
+        cards.append(f"<div class='pantau-pillar' style='--c:{colour}'>"
+                     f"<h3>{t(f'smartcity.pillar.{row.pillar}', language)}</h3><b>{state}</b>{body}</div>")
     st.html(PILLAR_CSS + "<div class='pantau-pillars'>" + "".join(cards) + "</div>")
 
 
-def programme_table(rows: pd.DataFrame, language: str) -> None:
+def programme_table(rows: pd.DataFrame, pillar: str, language: str) -> None:
     """A pillar's programmes at their latest report, as kpi.smartcity.latest_programmes orders them."""
     cc = st.column_config
 
@@ -283,7 +296,7 @@ def programme_table(rows: pd.DataFrame, language: str) -> None:
 
     shown = pd.DataFrame({
         "programme_id": rows["programme_id"], "name": rows["name"],
-        "status": rows["status"].map(lambda s: t(f"smartcity.status.{s}", language)),
+        "status": rows["status"].map(lambda s: fmt.programme_status_text(s, language)),
         "progress": rows["progress"] * 100, "expected": rows["expected"] * 100,
         "period": rows["period"].map(lambda d: fmt.day(pd.Timestamp(d).date(), language)),
         "realised": [fmt.number(v, language, 0 if float(v).is_integer() else 1) for v in rows["realised_value"]],
@@ -299,7 +312,8 @@ def programme_table(rows: pd.DataFrame, language: str) -> None:
     config: dict[str, Any] = {c: cc.TextColumn(label[c]) for c in shown.columns}
     config["progress"] = cc.ProgressColumn(label["progress"], format="%.0f%%", min_value=0, max_value=125)
     config["expected"] = cc.NumberColumn(label["expected"], format="%.0f%%")
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key="smartcity_programmes")
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key="smartcity_programmes",
+                 alt=t("grid.programmes", language, pillar=pillar))
 
 
 def indicator_tiles(rows: pd.DataFrame, language: str) -> None:

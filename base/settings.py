@@ -74,6 +74,7 @@ class CitySettings:
     tourism_source: str = ""
     kecamatan_name_prefixes: tuple[str, ...] = ()   # words people drop from a kecamatan's name (the city's name)
     request_id_prefix: str = "REQ"                  # sample request ids: <prefix>-<year>-<number>
+    accessibility_contact: str = ""                 # whom the accessibility statement names (e-mail, phone, office)
     folder: str = ""                                # the pack's folder name (set by city_settings, not by the file)
 
     @property

@@ -11,6 +11,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import NumberPattern, parse_pattern
 
 from base.i18n import t
+from kpi.metrics import INDEX_BANDS, index_status
 
 LOCALES = {"id": "id_ID", "en": "en_GB"}
 # Charts format thousands of tooltip values per run, most of them repeated: babel is exact but slow per call, even
@@ -119,3 +120,19 @@ def mover_sentence(row: Any, lang: str) -> str:
     key = "overview.mover_down" if row.direction == "down" else "overview.mover_up"
     return t(key, lang, service=row.service, kecamatan=row.kecamatan, before=hours(row.median_hours_prev, lang),
              after=hours(row.median_hours, lang))
+
+
+def status_text(value: float | None, lang: str) -> str:
+    """A service index's band as a symbol and a word ('✓ sesuai target', '! mendekati target', '✕ di bawah target'),
+    as every view that colours a band writes it beside the colour; 'no completions' when there is nothing to score."""
+    band = index_status(value)
+    word = t(f"chart.status.{band or 'none'}", lang)
+    return f"{INDEX_BANDS[band]} {word}" if band else word
+
+
+def programme_status_text(status: str | None, lang: str) -> str:
+    """A master-plan status (kpi.smartcity.STATUSES) as a symbol and a word ('✕ Tertinggal'); None: no programmes."""
+    from kpi.smartcity import STATUS_SYMBOLS  # the statuses' own module reads the KPI layer, which formats with this
+
+    word = t(f"smartcity.status.{status or 'none'}", lang)
+    return f"{STATUS_SYMBOLS[status]} {word}" if status in STATUS_SYMBOLS else word

@@ -13,8 +13,9 @@ import pydeck as pdk
 
 from base.i18n import t
 from base.settings import city_settings
+from kpi import fmt
 from kpi.kiosk_data import BigNumber
-from kpi.metrics import SCORE_CAP, index_status
+from kpi.metrics import INDEX_BANDS, SCORE_CAP, index_status
 from kpi.theme import kiosk as kiosk_theme
 from kpi.theme import kiosk_palette, scaled
 
@@ -24,6 +25,7 @@ BANDS = {"green": "good", "amber": "mid", "red": "bad"}
 # The kiosk map is a flat view at the city's default zoom; circles up to 1.3 km in radius mostly stay apart.
 MAP_ZOOM_BOOST = 0.0
 MAP_MAX_RADIUS_M = 1300.0
+MAP_SYMBOL_PX = 26
 
 
 def palette(variant: str) -> dict[str, str]:
@@ -62,10 +64,12 @@ def header_html(title: str, view_title: str, subtitle: str, clock: str, as_of: s
             f'<div class="k-asof" data-offline="{escape(offline)}">{escape(as_of)}</div></div></div>{warn}')
 
 
-def _config(chart: alt.Chart | alt.LayerChart, variant: str, lang: str) -> alt.Chart | alt.LayerChart:
-    """Full-container size and the kiosk variant of the one theme (kpi.theme)."""
+def _config(chart: alt.Chart | alt.LayerChart, variant: str, lang: str,
+            description: str) -> alt.Chart | alt.LayerChart:
+    """Full-container size, the kiosk variant of the one theme (kpi.theme) and the chart's text alternative (one
+    sentence from the rows it draws: what a screen reader announces instead of "Vega visualization")."""
     out = chart.properties(width="container", height="container", background="transparent",
-                           padding={"left": 8, "right": 24, "top": 8, "bottom": 8})
+                           padding={"left": 8, "right": 24, "top": 8, "bottom": 8}, description=description)
     out.config = kiosk_theme(lang, variant)
     return out
 
@@ -73,6 +77,7 @@ def _config(chart: alt.Chart | alt.LayerChart, variant: str, lang: str) -> alt.C
 def requests_chart(frame: pd.DataFrame, lang: str, theme: str) -> alt.LayerChart:
     """Requests received and completed per day (city-wide); suppressed days are gaps."""
     p = palette(theme)
+    description = _requests_description(frame, lang)
     received, completed = t("kiosk.chart.received", lang), t("kiosk.chart.completed", lang)
     long = (frame.rename(columns={"received": received, "completed": completed})
             .melt(id_vars="day", value_vars=[received, completed], var_name="series", value_name="requests"))
@@ -83,22 +88,60 @@ def requests_chart(frame: pd.DataFrame, lang: str, theme: str) -> alt.LayerChart
         color=alt.Color("series:N", title=None,
                         scale=alt.Scale(domain=[received, completed], range=[p["a"], p["b"]])),
     )
-    return _config(line, theme, lang)
+    return _config(line, theme, lang, description)
+
+
+def _requests_description(frame: pd.DataFrame, lang: str) -> str:
+    shown = frame.dropna(subset=["received"])
+    if shown.empty:
+        return t("describe.empty", lang, chart=t("kiosk.chart.requests", lang))
+    peak = shown.loc[shown["received"].idxmax()]
+    return t("describe.received_completed", lang, grain=t("describe.grain.day", lang),
+             start=fmt.day(pd.Timestamp(frame["day"].min()).date(), lang),
+             end=fmt.day(pd.Timestamp(frame["day"].max()).date(), lang),
+             received=fmt.number(shown["received"].sum(), lang), completed=fmt.number(frame["completed"].sum(), lang),
+             peak_label=fmt.day(pd.Timestamp(peak["day"]).date(), lang), peak=fmt.number(peak["received"], lang))
+
+
+def _band_counts(bands: pd.Series, lang: str, key: str) -> str:
+    """'9 kecamatan ✓ sesuai target, …': how many rows are in each index band (kpi.metrics.INDEX_BANDS)."""
+    return ", ".join(t(key, lang, n=fmt.number(int((bands == b).sum()), lang),
+                       status=f"{symbol} {t(f'chart.status.{b}', lang)}") for b, symbol in INDEX_BANDS.items())
 
 
 def scores_chart(frame: pd.DataFrame, lang: str, theme: str) -> alt.LayerChart:
-    """Service score per service (on-time rate ÷ target, capped at 1.25), green / amber / red, target line at 1."""
+    """Service score per service (on-time rate ÷ target, capped at 1.25), green / amber / red, target line at 1; each
+    bar's score and band symbol (✓ ! ✕) written after it, so no bar says its band by colour alone."""
     p = palette(theme)
-    data = frame.assign(band=frame["score"].map(lambda v: BANDS[index_status(v) or "red"]))
+    status = frame["score"].map(lambda v: index_status(v) or "red")
+    data = frame.assign(band=status.map(BANDS),
+                        mark=[f"{fmt.number(v, lang, 2)} {INDEX_BANDS[s]}" for v, s in zip(frame["score"], status,
+                                                                                        strict=True)])
+    y = alt.Y("service:N", title=None, sort=alt.EncodingSortField(field="score", op="max", order="descending"))
+    x_scale = alt.Scale(domain=[0, SCORE_CAP + 0.3], nice=False)
     bars = alt.Chart(data).mark_bar(cornerRadiusEnd=4).encode(
-        y=alt.Y("service:N", title=None, sort="-x"),
-        x=alt.X("score:Q", title=t("kiosk.chart.score", lang), scale=alt.Scale(domain=[0, SCORE_CAP], nice=False)),
+        y=y,
+        x=alt.X("score:Q", title=t("kiosk.chart.score", lang), scale=x_scale,
+                axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1, SCORE_CAP], format=".2f")),
         color=alt.Color("band:N", legend=None,
                         scale=alt.Scale(domain=["good", "mid", "bad"], range=[p["good"], p["amber"], p["bad"]])),
     )
+    # a column right of the cap, clear of the target line
+    marks = alt.Chart(data).transform_calculate(at=str(SCORE_CAP)).mark_text(
+        align="left", dx=scaled(12), fontSize=scaled(22), color=p["fg"], fontWeight="bold").encode(
+        y=y, x=alt.X("at:Q", scale=x_scale), text=alt.Text("mark:N"))
     target = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeWidth=4, strokeDash=[10, 6], color=p["fg"]) \
         .encode(x=alt.X("x:Q"))
-    return _config(alt.layer(bars, target), theme, lang)
+    return _config(alt.layer(bars, marks, target), theme, lang, _scores_description(data, lang))
+
+
+def _scores_description(data: pd.DataFrame, lang: str) -> str:
+    if data.empty:
+        return t("describe.empty", lang, chart=t("kiosk.chart.score", lang))
+    low = data.loc[data["score"].idxmin()]
+    bands = data["score"].map(lambda v: index_status(v) or "red")
+    return t("describe.kiosk_scores", lang, bands=_band_counts(bands, lang, "describe.kiosk_service_count"),
+             low=low["service"], low_value=fmt.number(low["score"], lang, 2))
 
 
 def recovery_chart(frame: pd.DataFrame, lang: str, theme: str) -> alt.LayerChart:
@@ -114,7 +157,16 @@ def recovery_chart(frame: pd.DataFrame, lang: str, theme: str) -> alt.LayerChart
     )
     base = alt.Chart(pd.DataFrame({"y": [100]})).mark_rule(strokeWidth=3, strokeDash=[10, 6], color=p["fg"]) \
         .encode(y=alt.Y("y:Q"))
-    return _config(alt.layer(base, lines), theme, lang)
+    return _config(alt.layer(base, lines), theme, lang, _recovery_description(frame, lang))
+
+
+def _recovery_description(frame: pd.DataFrame, lang: str) -> str:
+    if frame.empty:
+        return t("describe.empty", lang, chart=t("kiosk.chart.recovery", lang))
+    latest = frame["period"].max()
+    rows = frame[frame["period"] == latest]
+    values = "; ".join(f"{row.label} {fmt.number(row.recovery, lang, 0)}" for row in rows.itertuples())
+    return t("describe.kiosk_recovery", lang, month=fmt.month(pd.Timestamp(latest).date(), lang), values=values)
 
 
 def pillars_chart(frame: pd.DataFrame, lang: str, theme: str) -> alt.LayerChart:
@@ -132,7 +184,10 @@ def pillars_chart(frame: pd.DataFrame, lang: str, theme: str) -> alt.LayerChart:
                         legend=alt.Legend(orient="top")),
         order=alt.Order("order:Q"),
     )
-    return _config(alt.layer(bars), theme, lang)
+    totals = frame.groupby("status_label", sort=False)["n"].sum()
+    statuses = ", ".join(t("describe.status_count", lang, n=fmt.number(int(n), lang), status=label)
+                         for label, n in totals.items())
+    return _config(alt.layer(bars), theme, lang, t("describe.kiosk_pillars", lang, statuses=statuses))
 
 
 def _rgb(hex_colour: str, alpha: int = 235) -> list[int]:
@@ -153,14 +208,33 @@ def kecamatan_deck(frame: pd.DataFrame, theme: str, lat: float, lon: float, zoom
     value = frame["received_per_1000"].fillna(0.0)
     # Area proportional to the value; the largest circle has a 1.3 km radius, a suppressed one is a small grey dot.
     radius = (value / max(float(value.max()), 1e-9)) ** 0.5 * MAP_MAX_RADIUS_M
-    data = frame.assign(colour=frame["index"].map(colour), radius=radius.clip(lower=250.0))[
-        ["name", "lat", "lon", "colour", "radius"]]
+    def symbol(index: float | None) -> str:
+        return "" if index is None or index != index else INDEX_BANDS[index_status(index) or "red"]
+
+    data = frame.assign(colour=frame["index"].map(colour), radius=radius.clip(lower=250.0),
+                        symbol=frame["index"].map(symbol))[["name", "lat", "lon", "colour", "radius", "symbol"]]
     circles = pdk.Layer("ScatterplotLayer", data=data, get_position=["lon", "lat"], get_radius="radius",
                         get_fill_color="colour", stroked=True, get_line_color=_rgb(p["bg"], 255),
                         line_width_min_pixels=2, pickable=False)
+    # each circle's band symbol (✓ ! ✕) on it, outlined in the background colour: the band is never colour alone
+    # (pydeck reads a bare string as an expression over each row; a quoted one is the string itself)
+    symbols = pdk.Layer("TextLayer", data=data[data["symbol"] != ""], get_position=["lon", "lat"], get_text="symbol",
+                        get_size=MAP_SYMBOL_PX, size_units="'pixels'", get_color=_rgb(p["fg"], 255),
+                        font_weight="'bold'", character_set=f"'{''.join(INDEX_BANDS.values())}'", outline_width=4,
+                        outline_color=_rgb(p["bg"], 255), font_settings={"sdf": True}, pickable=False)
     view = pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom + MAP_ZOOM_BOOST, pitch=0, bearing=0)
-    return pdk.Deck(layers=[circles], initial_view_state=view, views=[pdk.View(type="MapView", controller=False)],
-                    map_style=offline_map_style(theme), map_provider=None, tooltip=False)
+    return pdk.Deck(layers=[circles, symbols], initial_view_state=view,
+                    views=[pdk.View(type="MapView", controller=False)], map_style=offline_map_style(theme),
+                    map_provider=None, tooltip=False)
+
+
+def map_description(frame: pd.DataFrame, lang: str) -> str:
+    """The kiosk map's text alternative: what circle and colour mean, and how many kecamatan are in each band."""
+    bands = frame["index"].map(lambda v: None if v is None or v != v else index_status(v))
+    text = _band_counts(bands, lang, "describe.band_count")
+    if bands.isna().any():
+        text += ", " + t("describe.kiosk_none", lang, n=fmt.number(int(bands.isna().sum()), lang))
+    return t("describe.kiosk_map", lang, bands=text)
 
 
 def offline_map_style(theme: str) -> str:
@@ -175,8 +249,10 @@ def offline_map_style(theme: str) -> str:
 
 def map_legend_html(lang: str, theme: str, min_count: int) -> str:
     p = palette(theme)
-    items = [(p["good"], t("kiosk.map.legend_good", lang)), (p["amber"], t("kiosk.map.legend_mid", lang)),
-             (p["bad"], t("kiosk.map.legend_bad", lang)), (p["none"], t("kiosk.map.legend_none", lang, n=min_count))]
+    items = [(p["good"], f'{INDEX_BANDS["green"]} {t("kiosk.map.legend_good", lang)}'),
+             (p["amber"], f'{INDEX_BANDS["amber"]} {t("kiosk.map.legend_mid", lang)}'),
+             (p["bad"], f'{INDEX_BANDS["red"]} {t("kiosk.map.legend_bad", lang)}'),
+             (p["none"], t("kiosk.map.legend_none", lang, n=min_count))]
     swatches = "".join(f'<span class="k-swatch" style="background:{c}"></span><span>{escape(x)}</span>'
                        for c, x in items)
     return (f'<div class="k-legend"><span>{escape(t("kiosk.map.legend_height", lang))}</span>'

@@ -184,7 +184,7 @@ def pillars(r: Reader, lang: str) -> View | None:
     numbers += (BigNumber(t("kiosk.pillars.progress", lang), fmt.percent(float(latest["progress"].mean()), lang, 0)),)
     frame = summary.melt(id_vars="pillar", value_vars=list(smartcity.STATUSES), var_name="status", value_name="n")
     frame = frame.assign(pillar_label=frame["pillar"].map(lambda p: t(f"smartcity.pillar.{p}", lang)),
-                         status_label=frame["status"].map(lambda s: t(f"smartcity.status.{s}", lang)))
+                         status_label=frame["status"].map(lambda s: fmt.programme_status_text(s, lang)))
     return View("pillars", t("kiosk.view.pillars", lang), t("kiosk.pillars.subtitle", lang), numbers,
                 frame[["pillar", "pillar_label", "status", "status_label", "n"]])
 

@@ -65,6 +65,18 @@ def legend(df: pd.DataFrame, metric: str, lang: str) -> list[tuple[str, str]]:
             for i in range(len(VIRIDIS_5))]
 
 
+def describe(df: pd.DataFrame, metric: str, lang: str) -> str:
+    """The map's text alternative: the metric's highest and lowest kecamatan, from the rows the map draws."""
+    col = MAP_METRICS[metric]
+    shown = df.dropna(subset=[col])
+    if shown.empty:
+        return t("describe.map_empty", lang)
+    high, low = shown.loc[shown[col].idxmax()], shown.loc[shown[col].idxmin()]
+    return t("describe.map", lang, metric=t(f"map.metric.{metric}", lang).lower(), n=fmt.number(len(shown), lang),
+             high=high["name"], high_value=format_metric(metric, high[col], lang), low=low["name"],
+             low_value=format_metric(metric, low[col], lang))
+
+
 def _styled(df: pd.DataFrame, metric: str, lang: str) -> pd.DataFrame:
     col = MAP_METRICS[metric]
     cls, _ = classes(df[col])

@@ -34,6 +34,9 @@ DEFAULT_TARGET = 0.9
 # Service index bands (CityScore style): green >= 1.0 (on target), amber >= 0.9, red below; scores stop at SCORE_CAP.
 INDEX_GREEN = 1.0
 INDEX_AMBER = 0.9
+# Each band's symbol, shown with its word (messages chart.status.<band>) wherever its colour is (kpi.fmt.status_text):
+# a status is never told by colour alone.
+INDEX_BANDS = {"green": "✓", "amber": "!", "red": "✕"}
 
 
 def index_status(value: float | None) -> str | None:

@@ -28,6 +28,8 @@ from kpi.db import Reader
 from kpi.filters import Filters
 
 STATUSES = ("behind", "on_track", "done")   # the order programmes are listed in: what needs attention first
+# Each status's symbol, shown with its word (messages smartcity.status.<status>) wherever its colour is.
+STATUS_SYMBOLS = {"behind": "✕", "on_track": "→", "done": "✓"}
 MEASURES = ("service_index", "on_time_rate", "received", "completed", "channel_share", "tourism_recovery")
 # A figure resting on fewer requests than this is not shown as a pillar indicator (as the kiosk withholds rates).
 MIN_COMPLETED = 5

@@ -10,9 +10,29 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "
 OTHER_COLOUR = "#8C8C8C"
 MAX_GROUPS = 7  # more stacked colours than this cannot be told apart; the rest becomes "other"
 
-STATUS_COLOURS = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00"}
+BACKGROUND = "#FFFFFF"       # the page and every dashboard chart (.streamlit/config.toml backgroundColor)
+SIDEBAR = "#F1F4F8"          # the sidebar (config.toml [theme.sidebar] backgroundColor)
 TEXT = "#1A1F2B"
-MUTED = "#4A5565"   # 7.4:1 on white: axis labels stay readable (WCAG AA needs 4.5:1)
+MUTED = "#4A5565"            # secondary text (captions, axis labels): 4.5:1 or more on both backgrounds
+BRAND = "#0B4F8A"            # civic blue: the title band, links, the focus ring
+BRAND_TEXT = "#FFFFFF"       # text on the brand colour
+BRAND_SUBTEXT = "#E8EEF5"
+BORDER = "#D0D7E2"
+
+# Statuses are never told by colour alone: every status colour comes with a symbol and a word (kpi.fmt.status_text).
+# Still, each colour keeps 3:1 against its background (WCAG 1.4.11, graphics) and the three stay apart in lightness
+# and hue under protanopia, deuteranopia and achromatopsia (tests/test_theme.py computes both).
+# The service index's bands (kpi.metrics.INDEX_BANDS): dark green, ochre, brick red.
+STATUS_COLOURS = {"green": "#0F572C", "amber": "#B88A00", "red": "#C43E1C"}
+# The master plan's programmes (kpi.smartcity): behind, on track, done; a pillar without programmes in grey.
+# After Okabe-Ito (vermilion, blue, bluish green), darkened so that the three also differ in lightness.
+PROGRAMME_COLOURS = {"behind": "#B83D00", "on_track": "#00466F", "done": "#009E73"}
+NO_STATUS = "#6E7781"
+# On-time rate against the city's target (processing page); the open backlog within and past its deadline.
+TARGET_COLOURS = {"at_target": "#0072B2", "below_target": "#D55E00"}
+AGE_COLOURS = {"within": "#0072B2", "past_sla": "#D55E00"}
+# The steps of an alert rule (kpi.alerts), first to last: each 3:1 or more on white, told apart by lightness too.
+ALERT_STEP_COLOURS = ("#0072B2", "#D55E00", "#882255", "#332288", "#000000")
 
 # d3 format locales so Vega draws axis numbers and month names like kpi.fmt does (id: 1.234,5 and "Okt").
 VEGA_LOCALES: dict[str, dict[str, Any]] = {
@@ -52,20 +72,23 @@ def dashboard(lang: str) -> dict[str, Any]:
         "locale": vega_locale(lang), "font": FONT,
         "axis": {"labelColor": MUTED, "titleColor": TEXT, "labelFontSize": 12, "titleFontSize": 13,
                  "gridColor": "#E3E7EC"},
+        # legends list their entries one under the other: a row of them would be cut on a narrow screen
         "legend": {"labelColor": TEXT, "titleColor": TEXT, "labelFontSize": 12, "titleFontSize": 13,
-                   "orient": "bottom", "labelLimit": 260},
+                   "orient": "bottom", "direction": "vertical", "labelLimit": 260},
         "view": {"stroke": None},
     }
 
 
-# The kiosk: high-contrast palettes (text on background above WCAG AAA 7:1); series colours after Okabe-Ito.
+# The kiosk: high-contrast palettes (text on background above WCAG AAA 7:1); series colours after Okabe-Ito; the
+# status colours (good, amber, bad) chosen as the dashboard's are, for the screen's own background.
 KIOSK_PALETTES: dict[str, dict[str, str]] = {
     "dark": {"bg": "#0b1220", "panel": "#152036", "fg": "#ffffff", "muted": "#c9d3e3", "grid": "#33425e",
-             "a": "#56b4e9", "b": "#e69f00", "c": "#f0e442", "good": "#3ddc97", "bad": "#ff7a7a",
-             "amber": "#ffc857", "none": "#6b7a90", "warn_bg": "#ffc857", "warn_fg": "#111111"},
+             "a": "#56b4e9", "b": "#e69f00", "c": "#f0e442", "good": "#27e7c7", "bad": "#ff7a7a",
+             "amber": "#ffec99", "none": "#8796ab", "warn_bg": "#ffc857", "warn_fg": "#111111"},
     "light": {"bg": "#ffffff", "panel": "#eef2f7", "fg": "#0b1220", "muted": "#2f3b4f", "grid": "#c3ccd9",
-              "a": "#0063a6", "b": "#a35200", "c": "#6a3d9a", "good": "#05703f", "bad": "#b3001b",
-              "amber": "#8a5a00", "none": "#8a94a6", "warn_bg": "#b3001b", "warn_fg": "#ffffff"},
+              "a": "#0063a6", "b": "#a35200", "c": "#6a3d9a", "good": STATUS_COLOURS["green"],
+              "bad": STATUS_COLOURS["red"], "amber": STATUS_COLOURS["amber"], "none": "#6e7781",
+              "warn_bg": "#b3001b", "warn_fg": "#ffffff"},
 }
 
 

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import streamlit as st
 
-from app import reads, widgets
-from app.nav import frame
+from app import reads, urlstate, widgets
+from app.nav import document_language, frame
 from base.i18n import t
 from kpi import fmt, kiosk, kiosk_charts, smartcity
 from kpi.db import DataUnavailable
@@ -23,6 +23,8 @@ try:  # the pillar view only rotates while a master plan is loaded
 except DataUnavailable:
     pass
 lang, theme, min_count = screen.lang, screen.theme, settings.min_count
+if lang != urlstate.lang():  # a playlist's language: the frame set the address's
+    document_language(lang)
 
 st.html(kiosk_charts.kiosk_css(theme))
 st.html(kiosk_charts.watchdog_html(settings.reload_hours, lang, theme), unsafe_allow_javascript=True)
@@ -50,11 +52,14 @@ def rotation() -> None:
         st.html(f'<div class="k-empty">{t("kiosk.no_data", lang)}</div>')
         return
     st.html(kiosk_charts.big_numbers_html(view.numbers, theme))
+    if view.frame.empty:  # nothing to draw (no tourism figures yet): say so rather than show empty axes
+        st.html(f'<div class="k-empty">{t("kiosk.no_figures", lang)}</div>')
+        return
     with st.container(key="kiosk_chart"):
         if name == "map":
             v = widgets.map_view()
             st.pydeck_chart(kiosk_charts.kecamatan_deck(view.frame, theme, v["latitude"], v["longitude"], v["zoom"]),
-                            height="stretch")
+                            height="stretch", alt=kiosk_charts.map_description(view.frame, lang))
         else:
             builder = {"overview": kiosk_charts.requests_chart, "services": kiosk_charts.scores_chart,
                        "tourism": kiosk_charts.recovery_chart, "pillars": kiosk_charts.pillars_chart}[name]

@@ -34,5 +34,6 @@ if shapes is not None and len(maps.match_boundaries(shapes, frame)) < len(frame)
 table = frame[["kecamatan_code", "name", "population", "received", "received_per_1000", "median_hours",
                "on_time_rate", "open_at_end", "overdue_at_end"]]
 with st.expander(t("map.table_title", lang)):
-    st.dataframe(table, hide_index=True, width="stretch", column_config=widgets.map_columns(lang))
+    st.dataframe(table, hide_index=True, width="stretch", column_config=widgets.map_columns(lang),
+                 alt=t("grid.map", lang))
 widgets.downloads(table, "kecamatan", PAGE, lang)

@@ -14,7 +14,7 @@ frame()  # run alone (a fresh server's first address), this opens the app around
 PAGE = "overview"
 lang = urlstate.lang()
 _, f = urlstate.current_filters(PAGE)
-widgets.page_header(PAGE, lang, f, compare=True)
+widgets.page_header(PAGE, lang, f, compare=True, zone=True)
 widgets.briefing_download(f, PAGE, lang)
 
 widgets.headline(*reads.read(metrics.summary_and_previous, f), lang)
@@ -24,8 +24,7 @@ index = reads.read(metrics.service_index, f)
 status = metrics.index_status(index["city"])
 left, right = st.columns([1, 2])
 left.metric(t("overview.index_city", lang), fmt.number(index["city"], lang, 2), border=True)
-left.badge(t(f"chart.status.{status or 'none'}", lang), color=pagefmt.STATUS_BADGE.get(status, "gray"),
-           icon=":material/flag:")
+left.badge(fmt.status_text(index["city"], lang), color=pagefmt.STATUS_BADGE.get(status, "gray"))
 left.caption(t("overview.index_explain", lang, target=fmt.percent(index["target"], lang, 0),
                green=fmt.number(metrics.INDEX_GREEN, lang, 1), amber=fmt.number(metrics.INDEX_AMBER, lang, 1)))
 with right:
@@ -44,4 +43,4 @@ if len(movers):
                      if len(rows) else t(f"overview.movers_none_{direction}", lang))
     widgets.downloads(movers, "movers", PAGE, lang)
 else:
-    st.info(t("overview.movers_none", lang, n=least), icon=":material/info:")
+    st.info(t("overview.movers_none", lang, n=least))

@@ -22,7 +22,7 @@ summary = reads.read(smartcity.pillar_summary)
 indicators = reads.read(smartcity.pillar_indicators, f, lang)
 has_programmes = bool(summary["programmes"].sum())
 if not has_programmes:
-    st.info(t("smartcity.none", lang), icon=":material/info:")
+    st.info(t("smartcity.none", lang))
 widgets.pillar_tiles(summary, indicators, lang)
 
 pillar = urlstate.choice(PAGE, "pillar", list(summary["pillar"]), lambda p: t(f"smartcity.pillar.{p}", lang),
@@ -37,7 +37,7 @@ if has_programmes:
     else:
         if rows["source"].str.startswith("sample").any():
             st.caption(t("smartcity.sample_programmes", lang))
-        widgets.programme_table(rows, lang)
+        widgets.programme_table(rows, name, lang)
         widgets.chart(charts.programme_progress_chart, rows, lang, name=f"programmes_{pillar}", page=PAGE,
                       language=lang, download=reads.read(smartcity.programme_reports, pillar))
         st.caption(t("smartcity.explain", lang))
@@ -47,7 +47,7 @@ else:
 st.subheader(t("smartcity.indicators_title", lang, pillar=name))
 measured = indicators[indicators["pillar"] == pillar]
 if measured.empty:
-    st.info(t("smartcity.no_indicator", lang), icon=":material/block:")
+    st.info(t("smartcity.no_indicator", lang))
 else:
     widgets.indicator_tiles(measured, lang)
     st.caption(t("smartcity.indicators_compared", lang))

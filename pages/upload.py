@@ -47,7 +47,8 @@ if auth.signed_in(lang):
                     st.error(t("upload.rejected", lang))
     st.subheader(t("upload.history", lang))
     if db.exists():
-        st.dataframe(reads.read(queries.load_history, 20), hide_index=True, width="stretch", key="upload_history")
+        st.dataframe(reads.read(queries.load_history, 20), hide_index=True, width="stretch", key="upload_history",
+                     alt=t("grid.load_history", lang))
         latest = reads.read(queries.undoable_load)
         if latest is not None and st.button(t("upload.undo", lang, load_id=latest), key="upload_undo"):
             outcome = rollback(db, latest)

@@ -53,23 +53,28 @@ def test_index_chart_colours_by_status_and_draws_both_thresholds() -> None:
     df = pd.DataFrame({"kecamatan": ["A", "B", "C"], "index": [1.1, 0.92, 0.5]})
     spec = charts.index_chart(df, "en").to_dict()
     statuses = {r["kecamatan"]: r["status"] for r in _layer_data(spec) if "kecamatan" in r}
-    assert statuses == {"A": "Green (on target)", "B": "Amber (near target)", "C": "Red (below target)"}
+    assert statuses == {"A": "✓ on target", "B": "! near target", "C": "✕ below target"}
+    # the colour is never alone: each bar's index and band are written after it, in a symbol and a word
+    marks = {r["kecamatan"]: r["mark"] for r in _layer_data(spec) if "kecamatan" in r}
+    assert marks == {"A": "1.10 ✓ on target", "B": "0.92 ! near", "C": "0.50 ✕ below"}
     rules = [r["x"] for r in _layer_data(spec) if "x" in r]
     assert sorted(rules) == [0.9, 1.0]
 
 
 def test_index_chart_writes_what_a_bar_cannot_show() -> None:
     """No completions: no bar, so the reason is written on its row (a missing bar alone would read as zero); an
-    index of zero has a bar of no width, so its value is written instead."""
+    index of zero has a bar of no width, so its value is written instead. Each row's status is the label of a second
+    axis on the right (laid out with the chart, so never cut), from the same field as the left one."""
     df = pd.DataFrame({"kecamatan": ["A", "B", "C"], "index": [1.1, float("nan"), 0.0]})
     spec = charts.index_chart(df, "id").to_dict()
-    text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
-    assert text["encoding"]["text"]["field"] == "note"
-    assert "isValid(datum.note)" in text["transform"][0]["filter"]
-    notes = {r["kecamatan"]: r["note"] for r in _layer_data(spec) if "kecamatan" in r}
-    assert notes == {"A": None, "B": "Tidak ada penyelesaian", "C": "0,00"}
+    assert spec["resolve"]["axis"]["y"] == "independent"
+    axes = [layer["encoding"]["y"]["axis"] for layer in spec["layer"] if "y" in layer.get("encoding", {})]
+    assert [a.get("orient", "left") for a in axes] == ["left", "right"]
+    assert [a["labelExpr"] for a in axes] == ["split(datum.label, '\\t')[0]", "split(datum.label, '\\t')[1]"]
+    notes = {r["kecamatan"]: r["row"].split("\t")[1] for r in _layer_data(spec) if "kecamatan" in r}
+    assert notes == {"A": "1,10 ✓ sesuai target", "B": "Tidak ada penyelesaian", "C": "0,00 ✕ di bawah"}
     sorts = [layer["encoding"]["y"]["sort"] for layer in spec["layer"] if "y" in layer.get("encoding", {})]
-    assert sorts == [{"field": "index", "op": "max", "order": "descending"}] * 2  # one order for bars and text
+    assert sorts == [{"field": "index", "op": "max", "order": "descending"}] * 2  # one order for both axes
 
 
 def test_boxplot_is_built_from_quantiles_on_a_log_axis(sample_db: Path) -> None:
@@ -128,7 +133,8 @@ def _every_chart(r: Reader) -> list[tuple]:
 
     volumes = queries.volume_series(r, OCT, "day", "service", "id")
     area = queries.tourism_areas(r)[0]
-    tourism = queries.tourism_recovery(r, "foreign_arrivals", area, date(2019, 1, 1), OCT.date_to)
+    indicator = queries.tourism_indicators(r)["indicator"].iloc[0]
+    tourism = queries.tourism_recovery(r, indicator, area, date(2019, 1, 1), OCT.date_to)
     calls = [
         (charts.received_completed_chart, volumes, "day", "id"),
         (charts.volume_chart, volumes, "received", "day", "service", "id"),
@@ -196,3 +202,56 @@ def test_no_builder_makes_altair_look_channels_up_in_the_schema(sample_db: Path,
     specs = [builder(data, *args).to_dict(validate=False) for builder, data, *args in _every_chart(Reader(sample_db))]
     assert len(specs) == 16 and all("datasets" in s or "data" in s for s in specs)
     assert lookups == []
+
+
+def test_every_chart_states_its_takeaway_from_its_own_rows(sample_db: Path) -> None:
+    """Each chart's Vega-Lite `description` (what a screen reader announces instead of "Vega visualization") is one
+    sentence in the chart's language, made from the rows the chart draws: a figure of the rows is in it, and other
+    rows give another sentence."""
+    calls = _every_chart(Reader(sample_db))
+    for builder, data, *args in calls:
+        name = getattr(builder, "__name__", str(builder))
+        text = builder(data, *args).to_dict(validate=False)["description"]
+        assert text and text != "Vega visualization" and text.endswith("."), (name, text)
+        assert any(ch.isdigit() for ch in text), (name, text)   # figures, not a caption
+        if isinstance(builder, charts.Builder):
+            assert builder.spec(data, *args)["description"] == text == builder.describe(data, *args)
+            half = data.iloc[: max(1, len(data) // 3)]
+            assert builder.describe(half, *args) != text, name   # from the rows, not a fixed caption
+            other = ["en" if a == "id" else "id" if a == "en" else a for a in args]
+            assert builder.describe(data, *other) != text, name   # in the page's language
+            assert builder.describe(data.iloc[0:0], *args).endswith(".")   # no rows: still a sentence
+
+
+def test_index_chart_sentence_hand_worked() -> None:
+    df = pd.DataFrame({"kecamatan": ["A", "B", "C", "D", "E"], "index": [1.08, 0.95, 0.87, 0.5, float("nan")]})
+    assert charts.index_chart.describe(df, "id") == (
+        "Indeks layanan per kecamatan: tertinggi A 1,08, terendah D 0,50; 1 kecamatan ✓ sesuai target, "
+        "1 kecamatan ! mendekati target, 2 kecamatan ✕ di bawah target, 1 kecamatan tidak ada penyelesaian.")
+    assert charts.index_chart.describe(df.iloc[:3], "en") == (
+        "Service index per kecamatan: highest A 1.08, lowest C 0.87; 1 kecamatan ✓ on target, "
+        "1 kecamatan ! near target, 1 kecamatan ✕ below target.")
+
+
+def test_on_time_chart_writes_each_rate_and_state_after_its_bar() -> None:
+    df = pd.DataFrame({"service": ["KTP", "KK"], "on_time_rate": [0.95, 0.6], "completed": [40, 10],
+                       "sla_value": [1, 6], "sla_unit": ["hours", "working_days"]})
+    spec = charts.on_time_chart(df, 0.9, "id").to_dict()
+    marks = {r["service"]: (r["mark"], r["below"]) for r in _layer_data(spec) if "service" in r}
+    assert marks == {"KTP": ("95,0% ✓", "✓ Mencapai target"), "KK": ("60,0% ✕", "✕ Di bawah target")}
+    assert spec["description"] == ("Tingkat tepat waktu per layanan terhadap target 90%: 1 dari 2 layanan ✕ di bawah "
+                                   "target; terendah KK 60,0%, tertinggi KTP 95,0%.")
+
+
+def test_map_sentences_come_from_the_mapped_rows(sample_db: Path) -> None:
+    from kpi import kiosk_charts
+
+    frame = queries.kecamatan_map_frame(Reader(sample_db), OCT)
+    text = maps.describe(frame, "on_time_rate", "en")
+    best = frame.loc[frame["on_time_rate"].idxmax()]
+    assert text.startswith("Map of on time") and f"highest {best['name']} " in text
+    assert maps.describe(frame.iloc[0:0], "on_time_rate", "id").startswith("Peta kecamatan: tidak ada nilai")
+    kiosk = pd.DataFrame({"index": [1.1, 1.0, 0.95, 0.5, None]})
+    assert kiosk_charts.map_description(kiosk, "id").endswith(
+        "2 kecamatan ✓ sesuai target, 1 kecamatan ! mendekati target, 1 kecamatan ✕ di bawah target, "
+        "1 kecamatan tanpa angka (terlalu sedikit permohonan).")

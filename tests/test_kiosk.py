@@ -171,11 +171,19 @@ def test_chart_specs(sample_db: Path) -> None:
     assert overview["width"] == "container" and overview["height"] == "container"
     scores = kiosk_charts.scores_chart(kiosk_data.view(r, "services", "en", 5).frame, "en", "light").to_dict()
     rules = [layer for layer in scores["layer"] if layer["mark"]["type"] == "rule"]
-    assert rules and scores["layer"][0]["encoding"]["x"]["scale"]["domain"] == [0, 1.25]
+    assert rules and scores["layer"][0]["encoding"]["x"]["axis"]["values"][-1] == 1.25   # the axis ends at the cap
+    # each bar's score and band symbol written after it (never the colour alone), and a sentence for screen readers
+    marks = [layer for layer in scores["layer"] if layer["mark"]["type"] == "text"]
+    assert marks and marks[0]["encoding"]["text"]["field"] == "mark"
+    rows = next(iter(scores["datasets"].values()))
+    assert all(row["mark"].endswith(("✓", "!", "✕")) for row in rows)
+    assert scores["description"].startswith("Score per service, last 30 days: ")
+    assert overview["description"].startswith("Permohonan masuk dan selesai per hari, ")
     tourism = kiosk_data.view(r, "tourism", "en", 5)
     assert [n.label for n in tourism.numbers] == ["Foreign visitors", "Star-hotel occupancy", "Domestic trips"]
     spec = kiosk_charts.recovery_chart(tourism.frame, "en", "dark").to_dict()
     assert any(layer["mark"]["type"] == "rule" for layer in spec["layer"])
+    assert spec["description"].startswith("Tourism recovery (2019 = 100), ")
 
 
 def test_watchdog_reloads_the_same_url() -> None:

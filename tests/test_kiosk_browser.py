@@ -1,4 +1,5 @@
-"""Kiosk screen in headless Chromium at 1920x1080 and 3840x2160: full screen, nothing cut off, offline, no flash."""
+"""Kiosk screen in headless Chromium at 1366x768, 1920x1080 and 3840x2160: full screen, nothing cut off, offline, no
+flash."""
 
 from __future__ import annotations
 
@@ -126,6 +127,7 @@ def _layout(page: object) -> dict:
 CASES = [
     (1920, 1080, "overview", "dark", "id"), (1920, 1080, "map", "dark", "id"), (1920, 1080, "tourism", "light", "en"),
     (3840, 2160, "overview", "light", "id"), (3840, 2160, "map", "dark", "en"),
+    (1366, 768, "services", "dark", "id"), (1366, 768, "map", "light", "en"),   # a cheap TV
 ]
 
 

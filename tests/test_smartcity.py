@@ -510,7 +510,7 @@ def test_kiosk_pillar_view_holds_aggregates_only(sample_db: Path) -> None:
     assert set(view.frame.columns) == {"pillar", "pillar_label", "status", "status_label", "n"}  # no programme rows
     assert len(view.frame) == 6 * 3 and view.frame["n"].sum() == summary["programmes"].sum()
     spec = kiosk_charts.pillars_chart(view.frame, "en", "dark").to_dict()
-    assert spec["layer"][0]["encoding"]["color"]["scale"]["domain"] == ["Behind", "On track", "Done"]
+    assert spec["layer"][0]["encoding"]["color"]["scale"]["domain"] == ["✕ Behind", "→ On track", "✓ Done"]
 
 
 def _kiosk(db: Path, monkeypatch: pytest.MonkeyPatch, views: str) -> str:

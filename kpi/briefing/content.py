@@ -185,7 +185,7 @@ def _status_colour(value: float | None) -> str:
 
 
 def _status(value: float | None, lang: str) -> str:
-    return t(f"chart.status.{metrics.index_status(value) or 'none'}", lang)
+    return fmt.status_text(value, lang)
 
 
 def _indicator(indicator: str, lang: str) -> str:
