@@ -87,7 +87,7 @@ def _columns(keys: list[str], language: str) -> dict[str, Any]:
 def table(frame: pd.DataFrame, keys: list[str], name: str, language: str) -> None:
     """Some columns of a frame, headed in the reader's language."""
     st.dataframe(frame[keys], hide_index=True, width="stretch", key=f"alerts_{name}",
-                 column_config=_columns(keys, language))
+                 column_config=_columns(keys, language), alt=t(f"grid.alerts_{name}", language, n=len(frame)))
 
 
 def in_doubt(messages: list[Message], path: Path, language: str) -> None:
@@ -96,7 +96,7 @@ def in_doubt(messages: list[Message], path: Path, language: str) -> None:
     doubtful = [m for m in messages if m.status == "in_doubt"]
     if not doubtful:
         return
-    st.warning(t("alerts.page.in_doubt", language, n=len(doubtful)), icon=":material/help:")
+    st.warning(t("alerts.page.in_doubt", language, n=len(doubtful)))
     for m in doubtful:
         with st.expander(f"⚠ {m.title} → {m.recipient} ({view.when(m.created_at, language)})"):
             st.caption(t("alerts.page.in_doubt_id", language, id=m.id, channel=m.channel))
@@ -131,7 +131,7 @@ def _record(write: Any, by: str, note: str, path: Path, language: str) -> bool:
 
 def recorded(language: str) -> None:
     if st.session_state.pop("alerts_recorded", False):
-        st.success(t("alerts.page.recorded", language), icon=":material/check:")
+        st.success(t("alerts.page.recorded", language))
 
 
 def requests(alert: Alert, services: dict[str, str], kecamatan: dict[str, str], language: str) -> None:
@@ -141,7 +141,8 @@ def requests(alert: Alert, services: dict[str, str], kecamatan: dict[str, str], 
     labels = {c: t(f"alerts.page.item.{c}", language) for c in frame.columns
               if f"alerts.page.item.{c}" in _known()}
     st.dataframe(frame, hide_index=True, width="stretch", key=f"alerts_items_{alert.rule}",
-                 column_config={c: st.column_config.Column(label) for c, label in labels.items()})
+                 column_config={c: st.column_config.Column(label) for c, label in labels.items()},
+                 alt=t("grid.alerts_items", language, n=len(frame)))
     widgets.downloads(frame, f"alert_{alert.rule}_{alert.unit_code or 'city'}_{alert.step + 1}", "alerts", language)
 
 

@@ -23,9 +23,9 @@ if auth.signed_in(lang, PAGE):
     alerts.recorded(lang)
     settings, problem = alerts.settings(lang)
     if problem:
-        st.error(problem, icon=":material/error:")
+        st.error(problem)
     elif settings is None:
-        st.info(t("alerts.page.not_configured", lang), icon=":material/info:")
+        st.info(t("alerts.page.not_configured", lang))
     at, path, chosen = alerts.now(), alerts.state_path(settings), rules()
     try:
         decision = reads.read(decide, chosen, at)
@@ -47,7 +47,7 @@ if auth.signed_in(lang, PAGE):
 
     st.subheader(t("alerts.page.open", lang, n=len(rows)))
     if rows.empty:
-        st.success(t("alerts.page.none", lang), icon=":material/check_circle:")
+        st.success(t("alerts.page.none", lang))
     else:
         widgets.chart(charts.alert_steps_chart, view.chart_rows(decision, lang, unit or None), lang, name="alerts",
                       page=PAGE, language=lang)
