@@ -65,7 +65,7 @@ def proxy(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     site = re.sub(r"listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl;", site)
     site = re.sub(r"ssl_certificate\s+\S+;", f"ssl_certificate {work / 'cert.pem'};", site)
     site = re.sub(r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {work / 'key.pem'};", site)
-    site = site.replace("http://127.0.0.1:8501", f"http://127.0.0.1:{app_port}")
+    site = re.sub(r"(?:    server 127\.0\.0\.1:\d+;\n)+", f"    server 127.0.0.1:{app_port};\n", site, count=1)
     assert site.count(str(app_port)) == 1 and str(https_port) in site
     (work / "nginx.conf").write_text(
         f"daemon off; pid {work}/nginx.pid; error_log {work}/error.log;\n"
