@@ -413,13 +413,14 @@ def lowest_elements(r: Reader, f: Filters, unit: str | None = None) -> pd.DataFr
     return pd.DataFrame(rows, columns=LOWEST_COLUMNS)
 
 
-TREND_COLUMNS = ["semester", "date_from", "date_to", "scope", "respondents", "ikm", "mutu"]
+TREND_COLUMNS = ["semester", "date_from", "date_to", "scope", "respondents", "ikm", "ikm_2dp", "mutu"]
 
 
 def semester_trend(r: Reader, services: tuple[str, ...] = (), unit: str | None = None) -> pd.DataFrame:
     """The IKM by semester over all loaded responses: per semester one row of scope 'city' (the unweighted mean of
-    the units' IKMs, respondents summed) and, with `unit`, one of scope 'unit' (that unit's); date_to is the last day
-    with a respondent when the semester is not over in the data."""
+    the units' IKMs, respondents summed) and, with `unit`, one of scope 'unit' (that unit's); ikm exact as a float,
+    ikm_2dp rounded as published; date_to is the last day with a respondent when the semester is not over in the
+    data."""
     if not has_responses(r):
         return pd.DataFrame(columns=TREND_COLUMNS)
     frame = r.df(
@@ -441,11 +442,11 @@ def semester_trend(r: Reader, services: tuple[str, ...] = (), unit: str | None =
         value = city_ikm(s.ikm for s in found.values())
         rows.append({"semester": semester, "date_from": start, "date_to": end, "scope": "city",
                      "respondents": sum(s.respondents for s in found.values()), "ikm": number(value),
-                     "mutu": grade(value)})
+                     "ikm_2dp": None if value is None else float(rounded(value)), "mutu": grade(value)})
         if unit is not None and unit in found:
             rows.append({"semester": semester, "date_from": start, "date_to": end, "scope": "unit",
                          "respondents": found[unit].respondents, "ikm": float(found[unit].ikm),
-                         "mutu": grade(found[unit].ikm)})
+                         "ikm_2dp": float(rounded(found[unit].ikm)), "mutu": grade(found[unit].ikm)})
     return pd.DataFrame(rows, columns=TREND_COLUMNS)
 
 
