@@ -35,6 +35,8 @@ PAGES = (
              default_period="all"),
     PageSpec("smartcity", "pages/smartcity.py", "kota-cerdas", ":material/hub:", filters="dates",
              default_period="ytd"),
+    PageSpec("satisfaction", "pages/satisfaction.py", "kepuasan", ":material/sentiment_satisfied:", filters="dates",
+             default_period="ytd"),
     PageSpec("data", "pages/data.py", "tentang-data", ":material/table_view:", filters="none"),
     PageSpec("upload", "pages/upload.py", "unggah", ":material/upload_file:", filters="none"),
     PageSpec("kiosk", "pages/kiosk.py", "kiosk", ":material/tv:", filters="none", in_sidebar=False),

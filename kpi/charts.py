@@ -738,8 +738,7 @@ def satisfaction_profile_chart(lang: str, order: tuple[str, ...], fields: tuple[
     """The respondent profile (kpi.skm.profile): the share of respondents in each category of age, sex, education and
     occupation, one colour per question, the share written beside each bar."""
     y = alt.Y("label:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False))
-    x = alt.X("share:Q", title=t("satisfaction.chart.share", lang), axis=alt.Axis(format=".0%"),
-              scale=alt.Scale(domain=[0, 1], nice=False))
+    x = alt.X("share:Q", title=t("satisfaction.chart.share", lang), axis=alt.Axis(format=".0%"))
     bars = alt.Chart(_rows()).mark_bar().encode(
         y=y, x=x, color=alt.Color("field_label:N", title=None, sort=list(fields),
                                   scale=alt.Scale(domain=list(fields), range=OKABE_ITO[: len(fields)]),
