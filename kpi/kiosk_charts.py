@@ -4,6 +4,7 @@ view, the full-screen CSS and the watchdog script. No st.* here; everything is s
 from __future__ import annotations
 
 import json
+import math
 from html import escape
 from urllib.parse import quote
 
@@ -13,6 +14,7 @@ import pydeck as pdk
 
 from base.i18n import t
 from base.settings import city_settings
+from kpi import fmt
 from kpi.kiosk_data import BigNumber
 from kpi.metrics import SCORE_CAP, index_status
 from kpi.theme import kiosk as kiosk_theme
@@ -316,3 +318,37 @@ def watchdog_html(reload_hours: float, lang: str, theme: str = "dark") -> str:
   setInterval(check, 5000);
 }})();
 </script>"""
+
+
+def grades_html(frame: pd.DataFrame, lang: str, theme: str, min_count: int) -> str:
+    """The units' grades as service halls display them: a tile per unit (kpi_data.satisfaction's frame, highest
+    first) with its grade letter big in the grade's colour, its words and its IKM; a unit with too few respondents
+    says so instead. The letter is always written: the colour only repeats it."""
+    p = palette(theme)
+    colours = {"A": p["good"], "B": p["a"], "C": p["amber"], "D": p["bad"]}
+    columns = max(1, math.ceil(math.sqrt(len(frame) * 1.2)))  # wider than tall
+    rows = max(1, math.ceil(len(frame) / columns))
+    tiles = []
+    for row in frame.itertuples(index=False):
+        if row.grade is None or row.grade != row.grade:
+            letter, detail, colour = "–", escape(t("satisfaction.kiosk.withheld", lang, n=min_count)), p["none"]
+        else:
+            letter, colour = escape(str(row.grade)), colours.get(str(row.grade), p["none"])
+            detail = f"{escape(str(row.words))} · <b>{escape(fmt.number(row.ikm, lang, 2))}</b>"
+        tiles.append(f'<div class="k-grade" data-grade="{letter}"><div class="k-letter" style="background:{colour}">'
+                     f'{letter}</div><div class="k-unit"><div class="k-uname">{escape(str(row.name))}</div>'
+                     f'<div class="k-udetail">{detail}</div></div></div>')
+    return (f"<style>.k-grades {{display: grid; grid-template-columns: repeat({columns}, 1fr); gap: 1vh 1vw;"
+            f" height: 57vh; grid-template-rows: repeat({rows}, 1fr);}}"
+            f" .k-grade {{display: flex; align-items: center; gap: .8vw; background: {p['panel']};"
+            " border-radius: 1vh; padding: .6vh .6vw; min-width: 0; overflow: hidden;}"
+            f" .k-letter {{flex: none; height: 72%; aspect-ratio: 1; border-radius: .8vh; color: {p['bg']};"
+            " display: flex; align-items: center; justify-content: center; font-weight: 800;"
+            " font-size: clamp(22px, 5vh, 260px);}"
+            f" .k-unit {{min-width: 0;}} .k-uname {{color: {p['fg']}; font-size: clamp(12px, 2.1vh, 110px);"
+            " font-weight: 700; line-height: 1.15; overflow: hidden; overflow-wrap: anywhere; display: -webkit-box;"
+            " -webkit-line-clamp: 2;"
+            " -webkit-box-orient: vertical;}"
+            f" .k-udetail {{color: {p['muted']}; font-size: clamp(11px, 1.9vh, 100px);}}"
+            f" .k-udetail b {{color: {p['fg']};}}</style>"
+            f'<div class="k-grades" style="grid-template-rows: repeat({rows}, 1fr)">{"".join(tiles)}</div>')

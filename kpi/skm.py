@@ -204,6 +204,13 @@ def unit_names(r: Reader, lang: str) -> dict[str, str]:
     return dict(zip(frame["unit_code"], frame[column], strict=True))
 
 
+def unit_short_names(r: Reader) -> dict[str, str]:
+    """unit_code -> a short name for a tile: a kantor camat by its kecamatan's name, any other unit by its code."""
+    frame = r.df("SELECT u.unit_code, coalesce(k.name, u.unit_code) AS short FROM dim_unit AS u "
+                 "LEFT JOIN dim_kecamatan AS k ON u.kind = 'kecamatan' AND k.kecamatan_code = u.kecamatan_code")
+    return dict(zip(frame["unit_code"], frame["short"], strict=True))
+
+
 def check(r: Reader, unit: str | None = None, services: Sequence[str] = (), lang: str = "id") -> None:
     """SkmError naming the valid codes for a unit or service the pack does not know."""
     if unit is not None:
