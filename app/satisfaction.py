@@ -101,6 +101,11 @@ def units_table(units: pd.DataFrame, language: str) -> pd.DataFrame:
     return shown.assign(unit_code=units["unit_code"].to_numpy())
 
 
+def _one_unit(shown: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """The table without its unit column when every row is one unit's (the unit chosen above it)."""
+    return shown.drop(columns="unit") if rows["unit_code"].nunique() <= 1 else shown
+
+
 def lowest_table(lowest: pd.DataFrame, names: dict[str, str], language: str) -> pd.DataFrame:
     """Each unit's lowest elements (and any other graded C or D) with the actions planned for them; an element
     graded C or D without one says so, in its row and in a warning under the table."""
@@ -117,10 +122,12 @@ def lowest_table(lowest: pd.DataFrame, names: dict[str, str], language: str) -> 
     cc = st.column_config
     label = {c: t(f"satisfaction.col.{c}", language) for c in shown.columns}
     config = {c: cc.TextColumn(label[c]) for c in shown.columns}
-    config["index"] = cc.NumberColumn(label["index"], format="%.2f")
-    config["rank"] = cc.NumberColumn(label["rank"], format="%d")
+    config["index"] = cc.NumberColumn(label["index"], format="%.2f", width="small")
+    config["mutu"] = cc.TextColumn(label["mutu"], width="small")
+    config["rank"] = cc.NumberColumn(label["rank"], format="%d", width="small")
     config["actions"] = cc.TextColumn(label["actions"], width="large")
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key="satisfaction_lowest")
+    st.dataframe(_one_unit(shown, lowest), hide_index=True, width="stretch", column_config=config,
+                 key="satisfaction_lowest")
     unplanned = int(lowest["unplanned"].sum())
     if unplanned:
         st.warning(t("satisfaction.unplanned_count", language, n=fmt.number(unplanned, language)),
@@ -146,7 +153,8 @@ def actions_table(actions: pd.DataFrame, names: dict[str, str], language: str) -
     config["action"] = cc.TextColumn(label["action"], width="large")
     config["due_date"] = cc.DateColumn(label["due_date"], format="localized")
     config["done_date"] = cc.DateColumn(label["done_date"], format="localized")
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key="satisfaction_actions")
+    st.dataframe(_one_unit(shown, actions), hide_index=True, width="stretch", column_config=config,
+                 key="satisfaction_actions")
     return shown
 
 
