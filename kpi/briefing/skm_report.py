@@ -223,7 +223,7 @@ def gather(r: Reader, req: ReportRequest) -> tuple[dict[str, Any], dict[str, dic
                         on_time=fmt.number(shares["done_on_time"], lang),
                         share_on_time=fmt.percent(shares["share_done_on_time"], lang, 0))
             if shares["actions"] else None,
-            "none": t("satisfaction.followup_none", lang) if not shares["actions"] else None,
+            "none": t("satisfaction.report.followup_none", lang) if not shares["actions"] else None,
             "table": _table(
                 [t(f"satisfaction.col.{c}", lang) for c in ("unsur", "action", "owner", "due_date", "status",
                                                             "done_date")],
