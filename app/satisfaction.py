@@ -71,8 +71,9 @@ def headline(units: pd.DataFrame, f: Filters, unit: str | None, planned: pd.Data
               row["on_time_rate"], shares, True, language)
         return
     city = read(skm.overall, f)
-    tiles(city["ikm"], city["mutu"], fmt.number(city["respondents"], language), None,
-          read(metrics.summary, f)["on_time_rate"], shares, False, language)
+    on_time = metrics.rates(read(metrics.counts_by_service, f), 1)["on_time_rate"]  # the daily mart's counts
+    tiles(city["ikm"], city["mutu"], fmt.number(city["respondents"], language), None, on_time, shares, False,
+          language)
 
 
 def units_table(units: pd.DataFrame, language: str) -> pd.DataFrame:

@@ -347,6 +347,12 @@ def summary_json(r: Reader, f: Filters, unit: str | None = None) -> dict[str, An
 ELEMENT_COLUMNS = ["unsur", "position", "nrr", "index", "mutu", "rank"]
 
 
+def ranked(nrrs: Sequence[Fraction]) -> list[tuple[int, int, Fraction, str]]:
+    """The elements lowest first, ties in the regulation's order: (rank, position 0-8, NRR, mutu of 25 x NRR)."""
+    order = sorted(range(len(ELEMENTS)), key=lambda i: (nrrs[i], i))
+    return [(rank, i, nrrs[i], grade(SCALE * nrrs[i]) or GRADE_BELOW) for rank, i in enumerate(order, 1)]
+
+
 def element_table(per_unit: Sequence[Sequence[Fraction]]) -> pd.DataFrame:
     """The nine elements of one unit (one NRR row) or of several (each element the unweighted mean of their NRR_i),
     lowest first, ties in the regulation's order: unsur, position (1-9), nrr, index (25 x NRR), mutu, rank (1 =
@@ -354,10 +360,8 @@ def element_table(per_unit: Sequence[Sequence[Fraction]]) -> pd.DataFrame:
     if not per_unit:
         return pd.DataFrame(columns=ELEMENT_COLUMNS)
     means = [sum((u[i] for u in per_unit), Fraction(0)) / len(per_unit) for i in range(len(ELEMENTS))]
-    order = sorted(range(len(ELEMENTS)), key=lambda i: (means[i], i))
-    return pd.DataFrame([{"unsur": ELEMENTS[i], "position": i + 1, "nrr": float(means[i]),
-                          "index": float(SCALE * means[i]), "mutu": grade(SCALE * means[i]), "rank": rank}
-                         for rank, i in enumerate(order, 1)], columns=ELEMENT_COLUMNS)
+    return pd.DataFrame([{"unsur": ELEMENTS[i], "position": i + 1, "nrr": float(x), "index": float(SCALE * x),
+                          "mutu": g, "rank": rank} for rank, i, x, g in ranked(means)], columns=ELEMENT_COLUMNS)
 
 
 def elements(r: Reader, f: Filters, unit: str | None = None) -> pd.DataFrame:
@@ -404,19 +408,20 @@ def lowest_elements(r: Reader, f: Filters, unit: str | None = None) -> pd.DataFr
     """Each unit's three lowest elements in the period with the actions planned against them (actions, the actions'
     texts joined by ' · '), plus every other element graded C or D; unplanned = graded C or D with no action."""
     found = scores(r, f, unit)
-    planned = actions(r, f, unit)
+    planned: dict[tuple[str, str], list[str]] = {}
+    for a in actions(r, f, unit).itertuples(index=False):
+        planned.setdefault((a.unit_code, a.unsur), []).append(str(a.action))
     rows = []
     for code in unit_names(r, "id"):
         if code not in found:
             continue
-        for row in element_table([found[code].nrr]).itertuples(index=False):
-            if row.rank > LOWEST and row.mutu not in POOR_GRADES:
+        for rank, i, x, g in ranked(found[code].nrr):
+            if rank > LOWEST and g not in POOR_GRADES:
                 continue
-            mine = planned[(planned["unit_code"] == code) & (planned["unsur"] == row.unsur)]
-            rows.append({"unit_code": code, "unsur": row.unsur, "nrr": row.nrr, "index": row.index,
-                         "mutu": row.mutu, "rank": row.rank, "actions": len(mine),
-                         "action_text": " · ".join(mine["action"].astype(str)),
-                         "unplanned": row.mutu in POOR_GRADES and not len(mine)})
+            mine = planned.get((code, ELEMENTS[i]), [])
+            rows.append({"unit_code": code, "unsur": ELEMENTS[i], "nrr": float(x), "index": float(SCALE * x),
+                         "mutu": g, "rank": rank, "actions": len(mine), "action_text": " · ".join(mine),
+                         "unplanned": g in POOR_GRADES and not mine})
     return pd.DataFrame(rows, columns=LOWEST_COLUMNS)
 
 
@@ -489,13 +494,13 @@ def profile(r: Reader, f: Filters, unit: str | None = None) -> pd.DataFrame:
     stated), respondents, share of the period's respondents; age bands in order, other fields largest first."""
     if not has_responses(r):
         return pd.DataFrame(columns=PROFILE_COLUMNS)
-    union = " UNION ALL ".join(
-        f"SELECT '{field}' AS field, coalesce(nullif(trim({field}), ''), '') AS category FROM picked"
-        for field in PROFILE_FIELDS)  # field names come from this module's constant, never from input
+    fields = ", ".join(PROFILE_FIELDS)  # column names from this module's constant, never from input
     frame = r.df(
         f"""
-        WITH picked AS (SELECT * FROM fct_skm_responses WHERE {_RESPONDENTS})
-        SELECT field, category, count(*)::BIGINT AS respondents FROM ({union}) GROUP BY ALL
+        SELECT CASE {" ".join(f"WHEN grouping({c}) = 0 THEN '{c}'" for c in PROFILE_FIELDS)} END AS field,
+               coalesce(nullif(trim(coalesce({fields})), ''), '') AS category, count(*)::BIGINT AS respondents
+        FROM fct_skm_responses WHERE {_RESPONDENTS}
+        GROUP BY GROUPING SETS ({", ".join(f"({c})" for c in PROFILE_FIELDS)})
         """,
         _params(f, unit),
     )
