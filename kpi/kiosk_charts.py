@@ -328,6 +328,8 @@ def grades_html(frame: pd.DataFrame, lang: str, theme: str, min_count: int) -> s
     colours = {"A": p["good"], "B": p["a"], "C": p["amber"], "D": p["bad"]}
     columns = max(1, math.ceil(math.sqrt(len(frame) * 1.2)))  # wider than tall
     rows = max(1, math.ceil(len(frame) / columns))
+    row_vh = 57 / rows  # the text grows with the tiles: a city of few units gets larger names, not emptier tiles
+    letter_vh, name_vh, detail_vh = 0.36 * row_vh, min(0.19 * row_vh, 2.7), min(0.17 * row_vh, 2.4)
     tiles = []
     for row in frame.itertuples(index=False):
         if row.grade is None or row.grade != row.grade:
@@ -338,17 +340,16 @@ def grades_html(frame: pd.DataFrame, lang: str, theme: str, min_count: int) -> s
         tiles.append(f'<div class="k-grade" data-grade="{letter}"><div class="k-letter" style="background:{colour}">'
                      f'{letter}</div><div class="k-unit"><div class="k-uname">{escape(str(row.name))}</div>'
                      f'<div class="k-udetail">{detail}</div></div></div>')
-    return (f"<style>.k-grades {{display: grid; grid-template-columns: repeat({columns}, 1fr); gap: 1vh 1vw;"
-            f" height: 57vh; grid-template-rows: repeat({rows}, 1fr);}}"
-            f" .k-grade {{display: flex; align-items: center; gap: .8vw; background: {p['panel']};"
-            " border-radius: 1vh; padding: .6vh .6vw; min-width: 0; overflow: hidden;}"
-            f" .k-letter {{flex: none; height: 72%; aspect-ratio: 1; border-radius: .8vh; color: {p['bg']};"
-            " display: flex; align-items: center; justify-content: center; font-weight: 800;"
-            " font-size: clamp(22px, 5vh, 260px);}"
-            f" .k-unit {{min-width: 0;}} .k-uname {{color: {p['fg']}; font-size: clamp(12px, 2.1vh, 110px);"
-            " font-weight: 700; line-height: 1.15; overflow: hidden; overflow-wrap: anywhere; display: -webkit-box;"
-            " -webkit-line-clamp: 2;"
-            " -webkit-box-orient: vertical;}"
-            f" .k-udetail {{color: {p['muted']}; font-size: clamp(11px, 1.9vh, 100px);}}"
-            f" .k-udetail b {{color: {p['fg']};}}</style>"
-            f'<div class="k-grades" style="grid-template-rows: repeat({rows}, 1fr)">{"".join(tiles)}</div>')
+    css = (f".k-grades {{display: grid; grid-template-columns: repeat({columns}, 1fr);"
+           f" grid-template-rows: repeat({rows}, 1fr); gap: 1vh 1vw; height: 57vh;}}"
+           f" .k-grade {{display: flex; align-items: center; gap: .8vw; background: {p['panel']}; border-radius: 1vh;"
+           " padding: .6vh .6vw; min-width: 0; overflow: hidden;}"
+           f" .k-letter {{flex: none; height: 62%; aspect-ratio: 1; border-radius: .8vh; color: {p['bg']};"
+           " display: flex; align-items: center; justify-content: center; font-weight: 800;"
+           f" font-size: clamp(22px, {letter_vh:.2f}vh, 400px);}}"
+           f" .k-unit {{min-width: 0;}} .k-uname {{color: {p['fg']}; font-size: clamp(12px, {name_vh:.2f}vh, 160px);"
+           " font-weight: 700; line-height: 1.15; overflow: hidden; overflow-wrap: anywhere; display: -webkit-box;"
+           " -webkit-line-clamp: 2; -webkit-box-orient: vertical;}"
+           f" .k-udetail {{color: {p['muted']}; font-size: clamp(11px, {detail_vh:.2f}vh, 140px);}}"
+           f" .k-udetail b {{color: {p['fg']};}}")
+    return f'<style>{css}</style><div class="k-grades">{"".join(tiles)}</div>'
