@@ -123,9 +123,9 @@ def lowest_table(lowest: pd.DataFrame, names: dict[str, str], language: str) -> 
     cc = st.column_config
     label = {c: t(f"satisfaction.col.{c}", language) for c in shown.columns}
     config = {c: cc.TextColumn(label[c]) for c in shown.columns}
-    config["index"] = cc.NumberColumn(label["index"], format="%.2f", width="small")
+    config["index"] = cc.NumberColumn(label["index"], format="%.2f")
     config["mutu"] = cc.TextColumn(label["mutu"], width="small")
-    config["rank"] = cc.NumberColumn(label["rank"], format="%d", width="small")
+    config["rank"] = cc.NumberColumn(label["rank"], format="%d")
     config["actions"] = cc.TextColumn(label["actions"], width="large")
     st.dataframe(_one_unit(shown, lowest), hide_index=True, width="stretch", column_config=config,
                  key="satisfaction_lowest")
