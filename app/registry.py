@@ -39,6 +39,7 @@ PAGES = (
              default_period="ytd"),
     PageSpec("data", "pages/data.py", "tentang-data", ":material/table_view:", filters="none"),
     PageSpec("upload", "pages/upload.py", "unggah", ":material/upload_file:", filters="none"),
+    PageSpec("alerts", "pages/alerts.py", "peringatan", ":material/notifications_active:", filters="none"),
     PageSpec("kiosk", "pages/kiosk.py", "kiosk", ":material/tv:", filters="none", in_sidebar=False),
 )
 BY_KEY = {spec.key: spec for spec in PAGES}

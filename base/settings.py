@@ -1,4 +1,5 @@
-"""Base layer: where the database and the city pack are (PANTAU_DB, PANTAU_CITY), and the pack's city.toml."""
+"""Base layer: where the database, the city pack and the secrets file are (PANTAU_DB, PANTAU_CITY, PANTAU_SECRETS),
+and the pack's city.toml."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ def db_path(override: str | os.PathLike[str] | None = None) -> Path:
     """The database file: --db, else PANTAU_DB, else data/pantau.duckdb."""
     chosen = override or os.environ.get("PANTAU_DB") or DEFAULT_DB
     return Path(chosen).expanduser().resolve()
+
+
+def secrets_path() -> Path:
+    """The secrets file (recipients, passwords, SMTP): PANTAU_SECRETS, else the dashboard's .streamlit/secrets.toml."""
+    return Path(os.environ.get("PANTAU_SECRETS") or ROOT / ".streamlit" / "secrets.toml")
 
 
 def city_name(override: str | None = None) -> str:

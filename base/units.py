@@ -31,7 +31,7 @@ WORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "units.toml"
 
 
 def alias_key(text: str) -> str:
-    """How a unit's name is compared: lower case, letters and digits only ('Kec. Medan Johor' -> kecmedanjohor)."""
+    """How a unit's name is compared: lower case, letters and digits only ('Kec. Kota Lama' -> keckotalama)."""
     return re.sub(r"[^0-9a-z]+", "", str(text).strip().lower())
 
 
@@ -151,8 +151,9 @@ def _words() -> dict[str, tuple[str, ...]]:
 def name_keys(units: Iterable[Unit], kecamatan_names: dict[str, str], prefixes: Iterable[str] = (),
               source: str = UNITS_FILE) -> dict[str, str]:
     """alias_key(a name a file may use) -> unit_code: each unit's code, names and aliases; for a kantor camat also its
-    kecamatan's name, with or without the city's prefix ('Johor' for 'Medan Johor') and the national words for a
-    kecamatan office before it ('Kantor Camat', 'Kecamatan', 'Kec.'). PackError when one name means two units."""
+    kecamatan's name, with or without the city's prefix (the pack's kecamatan_name_prefixes) and the national words
+    for a kecamatan office before it ('Kantor Camat', 'Kecamatan', 'Kec.'). PackError when one name means two
+    units."""
     prefixes = [alias_key(p) for p in prefixes if alias_key(p)]
     office = ("", *(alias_key(w) for w in _words()["kecamatan_unit"]))
     out: dict[str, str] = {}

@@ -1,6 +1,7 @@
 """ETL layer: the command-line interface (`python -m etl --help`).
 
-Exit codes: 0 = done (loaded, or nothing new), 1 = rejected / failed with the database unchanged, 2 = usage error.
+Exit codes: 0 = done (loaded, or nothing new), 1 = rejected / failed with the database unchanged, 2 = usage error;
+`alerts` adds 3 = some messages could not be sent (queued for the next run) and 4 = another alerts run was in progress.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from base import clock
-from base.settings import DEFAULT_CITY, db_path
+from base.settings import DEFAULT_CITY, PackError, db_path
 from etl.build import DEFAULT_ROWS, DEFAULT_SEED, build
 from etl.store import StoreBusy, StoreError, check_readable
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+EXIT_UNSENT, EXIT_BUSY = 3, 4   # alerts: a send failed and stays queued; another run holds the state file
 
 
 class UsageError(Exception):
@@ -113,20 +115,55 @@ def cmd_loads(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from etl.ingest import load_file
+    from etl.ingest import DATASETS, load_file
 
+    modes = DATASETS[args.dataset].MODES
+    if args.mode is not None and args.mode not in modes:
+        raise UsageError(f"--mode {args.mode} is not a mode of {args.dataset}; use {' or '.join(modes)}")
     db = db_path(args.db)
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"{path} is not a file")
-    options = {"indicator": args.indicator} if getattr(args, "indicator", None) else {}
+    options: dict[str, Any] = {"indicator": args.indicator} if getattr(args, "indicator", None) else {}
+    if args.elements is not None or args.keep_repeats:
+        if args.dataset != "skm":
+            raise UsageError("--elements and --keep-repeats are options of the survey (dataset skm)")
+        options.update(elements=args.elements, keep_repeats=args.keep_repeats)
     result = load_file(db, args.dataset, path, mode=args.mode, partial=args.partial, dry_run=args.dry_run,
                        source="cli", options=options)
     if args.json:
         print(json.dumps(result.to_json(args.lang), default=_json_default, ensure_ascii=False))
     else:
         _print_load(result, args.lang)
+    if result.status == "loaded" and not args.dry_run:
+        _alerts_after_load(db, args.lang)
     return EXIT_OK if result.ok else EXIT_REJECTED
+
+
+def _alerts_configured() -> bool:
+    """Whether the secrets file has an [alerts] section (read without loading the read side)."""
+    import tomllib
+
+    from base.settings import secrets_path
+
+    try:
+        return "alerts" in tomllib.loads(secrets_path().read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+
+
+def _alerts_after_load(db: Path, lang: str) -> None:
+    """After a successful load, when [alerts] is configured: one alerts run, reported on stderr. A failure here never
+    undoes or fails the load (cron runs `alerts` again within 15 minutes)."""
+    if not _alerts_configured():
+        return
+    from base.i18n import t
+
+    try:
+        result, _ = _alerts_run(db, None, dry_run=False, lang=lang)
+        print(t("alerts.cli.after_load", lang, summary=_alerts_summary(result, lang)), file=sys.stderr)
+    except Exception as exc:  # the load succeeded: whatever failed here is reported, not raised
+        print(f"alerts: {exc}", file=sys.stderr)
 
 
 def _print_load(result: Any, lang: str) -> None:
@@ -302,6 +339,99 @@ def cmd_skm_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _at(text: str | None, lang: str) -> Any:
+    from datetime import datetime
+
+    from base.i18n import t
+
+    if text is None:
+        return clock.now_local()
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise UsageError(t("alerts.cli.bad_at", lang, value=text)) from None
+
+
+def _alerts_run(db: Path, at_text: str | None, *, dry_run: bool, lang: str) -> tuple[Any, Any]:
+    """One alerts run (kpi.alerts, imported here only): (RunResult, settings). UsageError names what to fix."""
+    from base.alerts import rules
+    from base.i18n import t
+    from base.settings import PackError, secrets_path
+    from kpi.alerts import AlertConfigError, CalendarEnds, default_path, load_settings, run
+    from kpi.db import Reader
+
+    at = _at(at_text, lang)
+    try:
+        chosen = rules()
+        settings = load_settings()
+    except PackError as exc:
+        raise UsageError(str(exc)) from None
+    except AlertConfigError as exc:
+        raise UsageError(exc.message(lang)) from None
+    if settings is None and not dry_run:
+        raise UsageError(t("alerts.cli.not_configured", lang, path=secrets_path()))
+    check_readable(db)
+    state = settings.state_path(db) if settings else default_path(db)
+    try:
+        return run(Reader(db), chosen, settings, at, state, dry_run=dry_run), settings
+    except CalendarEnds as exc:
+        raise UsageError(t("alerts.cli.calendar", lang, last=exc.last)) from None
+
+
+def _alerts_summary(result: Any, lang: str) -> str:
+    from base.i18n import t
+
+    states = [a["state"] for a in result.alerts]
+    values = {"at": result.at.strftime("%Y-%m-%d %H:%M"), "alerts": len(states) - states.count("resolved"),
+              "new": states.count("new"), "resolved": states.count("resolved")}
+    if result.dry_run:
+        return t("alerts.cli.dry_run", lang, **values, messages=len(result.notifications))
+    return t("alerts.cli.summary", lang, **values, sent=result.sent, failed=result.failed)
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    # The entry point reaches the read side's alerts (tests/test_layers.py allows exactly this import) inside
+    # _alerts_run, so other commands never load it.
+    import sqlite3
+
+    from base.i18n import t
+
+    lang = args.lang
+    db = db_path(args.db)
+    try:
+        result, settings = _alerts_run(db, args.at, dry_run=args.dry_run, lang=lang)
+    except sqlite3.Error as exc:
+        raise StoreError(f"the alert state file cannot be used ({exc}); see docs/operations.md, 'Alerts'") from exc
+    if result.busy:
+        if args.json:
+            print(json.dumps(result.to_json(), ensure_ascii=False))
+        from kpi.alerts import default_path
+
+        state = settings.state_path(db) if settings else default_path(db)
+        print(t("alerts.cli.busy", lang, path=state.with_name(state.name + ".lock")), file=sys.stderr)
+        return EXIT_BUSY
+    if result.in_doubt:
+        print(t("alerts.cli.in_doubt", lang, n=len(result.in_doubt), ids=", ".join(result.in_doubt)), file=sys.stderr)
+    if settings is not None and not args.dry_run:
+        from base.alerts import rules
+
+        lonely = sorted({role for rule in rules() for role in rule.roles} - settings.roles())
+        if lonely:
+            print(t("alerts.cli.no_recipient", lang, roles=", ".join(lonely)), file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        for a in result.alerts:
+            if a["state"] != "resolved":
+                print(t("alerts.cli.alert", lang, rule=a["rule"], unit=a["unit_code"] or "-", step=a["step"] + 1,
+                        count=len(a["request_ids"]), new=len(a["new_request_ids"])))
+        print(_alerts_summary(result, lang))
+        for n in result.notifications:
+            if n["status"] == "failed":
+                print(f"  failed {n['id']} -> {n['recipient']}: {n.get('error', '')}", file=sys.stderr)
+    return EXIT_UNSENT if result.failed else EXIT_OK
+
+
 def cmd_hash_password(args: argparse.Namespace) -> int:
     import getpass
 
@@ -366,16 +496,24 @@ def parser() -> argparse.ArgumentParser:
     from etl.ops import add_commands as add_ops_commands  # backup, restore, doctor
     add_ops_commands(sub)
 
-    ld = sub.add_parser("load", help="load a CSV/TSV/Excel file (service_requests, tourism or programmes: the "
-                                     "smart-city master plan)")
-    ld.add_argument("dataset", choices=["service_requests", "tourism", "programmes"])
+    ld = sub.add_parser("load", help="load a CSV/TSV/Excel file (service_requests, tourism, programmes: the "
+                                     "smart-city master plan, skm: the satisfaction survey, skm_actions: its "
+                                     "follow-up plan)")
+    ld.add_argument("dataset", choices=["service_requests", "tourism", "programmes", "skm", "skm_actions"])
     ld.add_argument("file")
     ld.add_argument("--db")
-    ld.add_argument("--mode", choices=["upsert", "append", "replace"], default="upsert",
-                    help="upsert (default): update ids already loaded; append: refuse them; replace: the whole table")
+    ld.add_argument("--mode", choices=["upsert", "append", "replace"], default=None,
+                    help="upsert (the default, skm: append): update ids already loaded; append: refuse them; "
+                         "replace: the whole table (skm: the file's units over its dates; skm_actions: the file's "
+                         "units and periods)")
     ld.add_argument("--partial", action="store_true", help="load the valid rows; invalid rows go to `rejects`")
     ld.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
     ld.add_argument("--indicator", help="tourism, BPS table layout: the indicator the table holds (e.g. wisnus_trips)")
+    ld.add_argument("--elements", help="skm: the element of each element column, left to right, e.g. "
+                    "u1,u2,u3,u4,u5,u6,u7,u9,u8 (codes in the regulation's order, or names; - for a column that is "
+                    "no element); overrides the headers, codes included")
+    ld.add_argument("--keep-repeats", action="store_true", help="skm: keep rows of the same phone or e-mail for "
+                    "the same unit within 24 hours (default: keep the first, list the others in the warnings)")
     ld.add_argument("--json", action="store_true", help="print one JSON object")
     ld.add_argument("--lang", choices=["en", "id"], default="en", help="language of messages (default en)")
     ld.set_defaults(func=cmd_load)
@@ -422,6 +560,19 @@ def parser() -> argparse.ArgumentParser:
     sr.add_argument("--out", required=True, help="the PDF file to write")
     sr.set_defaults(func=cmd_skm_report)
 
+    al = sub.add_parser("alerts", help="decide which alerts hold (the city pack's alerts.toml) and tell their "
+                        "recipients ([alerts] in .streamlit/secrets.toml); cron, every 15 minutes and after each load",
+                        description="Exit codes: 0 done; 1 the database or the alert state file cannot be read; 2 "
+                        "bad input or settings (the message says what to fix); 3 some messages could not be sent and "
+                        "stay queued for the next run; 4 another alerts run was in progress (nothing done).")
+    al.add_argument("--db")
+    al.add_argument("--at", help=f"evaluate as if it were this local time, \"YYYY-MM-DD HH:MM\" ({zone}); default now")
+    al.add_argument("--dry-run", action="store_true", help="send nothing and record nothing")
+    al.add_argument("--json", action="store_true", help="print one JSON object (alerts and notifications)")
+    al.add_argument("--lang", choices=["id", "en"], default="id", help="language of this command's messages "
+                    "(recipients get their own)")
+    al.set_defaults(func=cmd_alerts)
+
     hp = sub.add_parser("hash-password", help="print the secrets.toml line for the upload page's analyst password")
     hp.set_defaults(func=cmd_hash_password)
 
@@ -436,6 +587,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (StoreError, StoreBusy) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REJECTED
+    except PackError as exc:  # the city pack itself is wrong (e.g. its skm_words.toml): nothing was changed
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REJECTED
     except KeyboardInterrupt:

@@ -23,6 +23,7 @@ from typing import Any
 
 import duckdb
 
+from base.alerts import rules, rules_file
 from base.calendar import year_notes
 from base.clock import now_local
 from base.settings import PackError, city_dir, city_settings, db_path
@@ -310,6 +311,8 @@ def doctor(db: Path, backup_dir: Path | None = None, max_backup_age_hours: float
     except StoreError as exc:
         checks.append(Check("database", False, str(exc)))
     checks.append(_unit_check())
+    checks.append(_skm_words_check())
+    checks.append(_alert_rules_check())
     if db.parent.is_dir():
         free = shutil.disk_usage(db.parent).free
         need = 2 * db.stat().st_size if db.exists() else 0
@@ -367,6 +370,37 @@ def _unit_check() -> Check:
                                     f"units.csv whose scope holds them", warning=True)
     n = len({u.unit_code for u in owner.values() if u is not None})
     return Check("units", True, f"{n} units answer for requests; every request has one responsible unit")
+
+
+def _skm_words_check() -> Check:
+    """The survey's words: data/skm.toml and the pack's own skm_words.toml, if any (a bad one stops survey loads)."""
+    from base.skm import PACK_WORDS, elements
+
+    try:
+        n = sum(len(e.answers) for e in elements())
+    except PackError as exc:
+        return Check("skm_words", False, str(exc))
+    own = (city_dir() / PACK_WORDS).is_file()
+    return Check("skm_words", True, f"{n} answer words for the nine survey elements"
+                                    + (f", with the pack's {PACK_WORDS}" if own else ""))
+
+
+def _alert_rules_check() -> Check:
+    """The pack's alerts.toml: valid, and every stale rule names a dataset Pantau loads."""
+    from etl.ingest import DATASETS  # here: doctor alone needs the loaders' list
+
+    try:
+        found = rules()
+    except PackError as exc:
+        return Check("alerts", False, str(exc))
+    if not found:
+        return Check("alerts", True, f"no alert rules ({rules_file()} is missing): nobody is told of late requests; "
+                                     "copy a shipped pack's alerts.toml (data/README.md, 'Alerts')", warning=True)
+    unknown = [r.key for r in found if r.kind == "stale" and r.option("dataset") not in DATASETS]
+    if unknown:
+        return Check("alerts", False, f"{rules_file()}: rule(s) {', '.join(unknown)} name a dataset Pantau does not "
+                                      f"load; use one of {', '.join(DATASETS)}")
+    return Check("alerts", True, f"{len(found)} alert rules ({', '.join(r.key for r in found)})")
 
 
 def _city_checks(db: Path) -> list[Check]:

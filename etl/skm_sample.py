@@ -32,14 +32,15 @@ ELEMENTS = tuple(f"U{i}" for i in range(1, 10))
 ELEMENT_OFFSET = (1.0, -0.5, -3.0, 5.0, 0.5, 1.0, 2.5, -4.0, -2.5)
 # The grade bands, only to steer the story (kpi/skm.py defines them): an element below this needs an action.
 STORY_POOR_BELOW = 76.61
-# Respondent profile categories and their shares (made up, national categories); a blank is "not stated".
+# Respondent profile categories (as the survey loader stores them: data/skm.toml) and their shares (made up); a blank
+# is "not stated".
 PROFILE = {
     "umur": (("<20", 0.05), ("20-29", 0.26), ("30-39", 0.27), ("40-49", 0.2), ("50-59", 0.13), ("60+", 0.07),
              (None, 0.02)),
     "jenis_kelamin": (("L", 0.47), ("P", 0.51), (None, 0.02)),
-    "pendidikan": (("SD", 0.07), ("SMP", 0.12), ("SMA", 0.42), ("D3", 0.1), ("S1", 0.23), ("S2", 0.04),
-                   (None, 0.02)),
-    "pekerjaan": (("PNS", 0.09), ("TNI/Polri", 0.03), ("Swasta", 0.3), ("Wirausaha", 0.22),
+    "pendidikan": (("SD", 0.07), ("SMP", 0.12), ("SMA", 0.42), ("D1-D3", 0.1), ("S1", 0.22), ("S2", 0.04),
+                   ("S3", 0.01), (None, 0.02)),
+    "pekerjaan": (("PNS", 0.09), ("TNI/POLRI", 0.03), ("Swasta", 0.3), ("Wirausaha", 0.22),
                   ("Pelajar/Mahasiswa", 0.12), ("Lainnya", 0.22), (None, 0.02)),
 }
 

@@ -604,8 +604,8 @@ def satisfaction_units_chart(lang: str, order: tuple[str, ...]) -> alt.LayerChar
 
 
 def element_label(unsur: str, lang: str) -> str:
-    """'U3 Waktu penyelesaian': an element's code and its name."""
-    return f"{unsur} {t(f'satisfaction.element.{unsur}', lang)}"
+    """'U3 Waktu penyelesaian': an element's code and its name (data/skm.toml, through base.skm)."""
+    return f"{unsur} {skm.element_name(unsur, lang)}"
 
 
 def _elements_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
@@ -750,3 +750,43 @@ def satisfaction_profile_chart(lang: str, order: tuple[str, ...], fields: tuple[
     text = alt.Chart(_rows()).mark_text(align="left", dx=4, color=TEXT, fontSize=11).encode(
         y=y, x=alt.X("share:Q"), text=alt.Text("share_fmt:N"))
     return _finish(alt.layer(bars, text), lang, height=_rows_height(len(order), extra=90, per_row=20))
+
+
+# --- alerts ------------------------------------------------------------------------------------------------------
+ALERT_STEP_COLOURS = ["#0072B2", "#D55E00", "#882255", "#332288", "#000000"]  # each 3:1 or more on white
+ALERT_CHART_UNITS = 12  # units named in the chart's text alternative (the table below it lists every alert)
+
+
+def _alert_steps_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
+    data = df.assign(step_label=df["step"].map(lambda s: t("chart.alerts.step", lang, n=s + 1)),
+                     items_fmt=df["items"].map(lambda v: fmt.number(v, lang)))
+    order = tuple(data.groupby("unit")["items"].sum().sort_values(ascending=False, kind="stable").index)
+    steps = tuple(int(s) for s in sorted(data["step"].unique()))
+    parts = ["{}: {}".format(unit, ", ".join(f"{r.step_label} {r.items_fmt}" for r in
+                                              data[data["unit"] == unit].sort_values("step").itertuples()))
+             for unit in order[:ALERT_CHART_UNITS]]
+    more = len(order) - ALERT_CHART_UNITS
+    description = t("chart.alerts.description", lang, total=fmt.number(int(data["items"].sum()), lang),
+                    units=fmt.number(len(order), lang), parts="; ".join(parts)) + (
+        " " + t("chart.alerts.more", lang, n=more) if more > 0 else "")
+    return data, (lang, order, steps, description)
+
+
+@builder(_alert_steps_rows)
+def alert_steps_chart(lang: str, order: tuple[str, ...], steps: tuple[int, ...], description: str) -> alt.Chart:
+    """Overdue requests in each unit's alerts, stacked by step (each step its own colour, the same on every page, and
+    its name in the legend and the tooltip); the text alternative lists the same figures."""
+    names = [t("chart.alerts.step", lang, n=s + 1) for s in steps]
+    colours = [ALERT_STEP_COLOURS[min(s, len(ALERT_STEP_COLOURS) - 1)] for s in steps]
+    chart = alt.Chart(_rows(), description=description).mark_bar().encode(
+        y=alt.Y("unit:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
+        x=alt.X("items:Q", stack="zero", title=t("chart.alerts.axis", lang), axis=alt.Axis(format=",d", tickMinStep=1)),
+        color=alt.Color("step_label:N", title=t("chart.alerts.legend", lang), sort=names,
+                        scale=alt.Scale(domain=names, range=colours),
+                        legend=alt.Legend(orient="top")),
+        order=alt.Order("step:Q", sort="ascending"),
+        tooltip=[alt.Tooltip("unit:N", title=t("chart.alerts.unit", lang)),
+                 alt.Tooltip("step_label:N", title=t("chart.alerts.legend", lang)),
+                 alt.Tooltip("items_fmt:N", title=t("chart.alerts.axis", lang))],
+    )
+    return _finish(chart, lang, height=_rows_height(len(order), extra=110, per_row=26))

@@ -34,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from base import skm as survey_words
 from base.i18n import t
 from kpi.db import Reader
 from kpi.filters import Filters
@@ -202,6 +203,12 @@ def unit_names(r: Reader, lang: str) -> dict[str, str]:
     frame = r.df("SELECT unit_code, name_id, name_en FROM dim_unit ORDER BY kecamatan_code IS NULL, unit_code")
     column = "name_en" if lang == "en" else "name_id"
     return dict(zip(frame["unit_code"], frame[column], strict=True))
+
+
+def element_name(unsur: str, lang: str) -> str:
+    """An element's name in `lang` ('U3' -> 'Waktu penyelesaian'), as the national word list (data/skm.toml) states
+    it."""
+    return survey_words.element(unsur).name(lang)
 
 
 def unit_short_names(r: Reader) -> dict[str, str]:
@@ -491,7 +498,8 @@ def _profile_order(category: str) -> tuple[float, str]:
 
 def profile(r: Reader, f: Filters, unit: str | None = None) -> pd.DataFrame:
     """The respondents by age band, sex, education and occupation (aggregates only): field, category ('' = not
-    stated), respondents, share of the period's respondents; age bands in order, other fields largest first."""
+    stated), respondents, share of the period's respondents; age bands in order, the other fields' categories in the
+    national list's order (data/skm.toml), not stated last."""
     if not has_responses(r):
         return pd.DataFrame(columns=PROFILE_COLUMNS)
     fields = ", ".join(PROFILE_FIELDS)  # column names from this module's constant, never from input
@@ -513,9 +521,12 @@ def profile(r: Reader, f: Filters, unit: str | None = None) -> pd.DataFrame:
         part = frame[frame["field"] == field]
         if field == "umur":
             part = part.sort_values("category", key=lambda c: c.map(_profile_order))
-        else:
-            part = part.assign(blank=part["category"] == "").sort_values(["blank", "respondents", "category"],
-                                                                         ascending=[True, False, True])
+        else:  # the categories in the national list's order (data/skm.toml), any other after them, blank last
+            known = list(dict.fromkeys(survey_words.profile_words(field).values()))
+            ranks = [len(known) + 1 if c == "" else known.index(c) if c in known else len(known)
+                     for c in part["category"]]
+            part = part.assign(rank=ranks).sort_values(["rank", "respondents", "category"],
+                                                       ascending=[True, False, True])
         parts.append(part[PROFILE_COLUMNS])
     return pd.concat(parts, ignore_index=True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import auth, reads, upload, urlstate, widgets
+from app import alerts, auth, reads, upload, urlstate, widgets
 from app.nav import frame
 from base.i18n import t
 from base.settings import db_path
@@ -39,6 +39,7 @@ if auth.signed_in(lang):
                 if res.status == "loaded":
                     st.success(t("upload.loaded", lang, rows=fmt.number(res.rows_loaded, lang),
                                  load_id=res.load_id, rejected=fmt.number(res.rows_rejected, lang)))
+                    alerts.after_load(lang)
                 elif res.status == "unchanged":
                     st.info(t("upload.unchanged", lang, load_id=res.load_id))
                 else:

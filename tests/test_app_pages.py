@@ -19,8 +19,8 @@ from kpi.db import Reader
 from kpi.filters import Filters
 
 ROOT = Path(__file__).resolve().parent.parent
-# The dashboard pages of the registry (upload and kiosk have tests of their own), and the Vega charts each draws.
-PAGES = [s.key for s in registry.PAGES if s.key not in ("upload", "kiosk")]
+# The dashboard pages of the registry (upload, alerts, kiosk: tests of their own), and the Vega charts each draws.
+PAGES = [s.key for s in registry.PAGES if s.key not in ("upload", "alerts", "kiosk")]
 CHARTS = {"overview": 1, "throughput": 4, "processing": 4, "map": 0, "tourism": 2, "smartcity": 2, "satisfaction": 4,
           "data": 0}
 # Words that belong to one language only: none may appear in the other language's view.

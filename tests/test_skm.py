@@ -408,7 +408,7 @@ def test_report_pdf_holds_the_kpi_layers_figures(survey_db: Path, tmp_path: Path
     for e in elements.itertuples():
         assert fmt.number(e.nrr, lang, 3) in text and fmt.number(e.index, lang, 2) in text
     for e in elements.head(3).itertuples():
-        assert t(f"satisfaction.element.{e.unsur}", lang) in text
+        assert skm.element_name(e.unsur, lang) in text
     shares = skm.action_shares(skm.actions(r, S1, "MPP"))
     assert shares["actions"] and fmt.percent(shares["share_done_on_time"], lang, 0) in text
     assert f"{t('satisfaction.report.sample', lang)}" in text  # the sample mark
@@ -481,6 +481,20 @@ def test_sample_survey_tells_its_story(city: str, tmp_path: Path, monkeypatch: p
     assert con.execute("SELECT count(*), sum(hash(respondent_id, unit_code, submitted_at, u1, u9, umur)) "
                        "FROM fct_skm_responses").fetchone() == rows
     con.close()
+
+
+def test_sample_profile_uses_the_loaders_categories() -> None:
+    """The sample writes the categories a loaded file would be stored as (data/skm.toml), so the page orders and
+    labels them as it does real data."""
+    from base import skm as words
+    from etl.skm_sample import PROFILE
+
+    for field in ("jenis_kelamin", "pendidikan", "pekerjaan"):
+        assert {c for c, _ in PROFILE[field] if c} <= set(words.profile_words(field).values()), field
+    bands = {c for c, _ in PROFILE["umur"] if c}
+    assert bands == {words.age_band(a) for a in (15, 25, 35, 45, 55, 65)}
+    for field, shares in PROFILE.items():
+        assert abs(sum(s for _, s in shares) - 1) < 1e-9, field
 
 
 def test_no_sample_survey_without_sample_requests(empty_db: Path) -> None:

@@ -17,7 +17,7 @@ from base.clock import now_local
 from base.database import attach_read_only
 from base.settings import city_settings
 from etl.audit import next_load_id, record_load
-from etl.ingest import programmes, service_requests, tourism
+from etl.ingest import programmes, service_requests, skm, skm_actions, tourism
 from etl.ingest.dataset import Dataset
 from etl.ingest.mapping import SAMPLE_ROWS, describe, prepare
 from etl.ingest.read import parse_macros, read_raw
@@ -34,7 +34,8 @@ from etl.store import (
     write_transaction,
 )
 
-DATASETS: dict[str, Dataset] = {"service_requests": service_requests, "tourism": tourism, "programmes": programmes}
+DATASETS: dict[str, Dataset] = {"service_requests": service_requests, "tourism": tourism, "programmes": programmes,
+                                 "skm": skm, "skm_actions": skm_actions}
 LOAD_MEMORY = os.environ.get("PANTAU_LOAD_MEMORY", "1GB")
 CLOCK_SKEW = timedelta(minutes=10)  # a device clock a few minutes ahead is not a "future" timestamp
 _NIK = re.compile(r"\d{16}|\d\.\d+[eE]\+15")
@@ -89,7 +90,8 @@ def _fast(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, module
         return False
     if nrows == 0 or ragged:
         return False
-    m, warnings = prepare(con, s, module.FIELDS, module.uses_extra_columns, mapping)
+    m, warnings = prepare(con, s, module.FIELDS, module.uses_extra_columns, mapping,
+                          reader=getattr(module, "read_header", None), options=options)
     if module.missing_required(con, m, s.header, options):
         return False
     written = module.fast_write(con, s, m, load_id, mode, now=now_local() + CLOCK_SKEW)
@@ -104,12 +106,17 @@ def _fast(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, module
     return True
 
 
-def _file_warnings(res: LoadResult) -> None:
+def _file_warnings(res: LoadResult, module: Dataset) -> None:
     """What the file's form made the load decide, said as warnings on both paths: a non-UTF-8 encoding, dates written
-    day first."""
+    day first (or, for a dataset that decides the order per file, month first)."""
     if res.encoding and res.encoding not in ("utf-8", "utf-8-sig", "xlsx"):
         res.warnings.append(Problem("encoding", values={"encoding": res.encoding}, kind="warning"))
-    if res.date_order and not res.date_order.startswith("YYYY"):
+    per_file = getattr(module, "DATE_ORDER_PER_FILE", False)
+    if res.date_order and res.date_order.startswith("MM/DD"):  # a whole file written month first (Google Forms)
+        res.warnings.append(Problem("date_order_month_first", values={"order": res.date_order}, kind="warning"))
+    elif per_file and res.date_order and res.date_order.startswith("DD/MM"):
+        res.warnings.append(Problem("date_order_day_first_file", values={"order": res.date_order}, kind="warning"))
+    elif res.date_order and not res.date_order.startswith("YYYY"):
         res.warnings.append(Problem("date_order", values={"order": res.date_order}, kind="warning"))
 
 
@@ -131,7 +138,8 @@ def _process(con: duckdb.DuckDBPyConnection, s: Sniffed, res: LoadResult, *, mod
     except FileRejected as exc:
         raise _Rejected([Problem(exc.code, values=dict(exc.values))]) from None
     tick("read")
-    m, warnings = prepare(con, s, module.FIELDS, module.uses_extra_columns, mapping)
+    m, warnings = prepare(con, s, module.FIELDS, module.uses_extra_columns, mapping,
+                          reader=getattr(module, "read_header", None), options=options)
     describe(res, s, m, module.FIELDS, warnings)
     if nrows == 0 and not ragged:
         raise _Rejected([Problem("header_only")])
@@ -201,7 +209,7 @@ def load_file(db: Path, dataset: str, path: Path, *, mode: str | None = None, pa
             if dry_run:
                 _process(ro, s, res, module=module, mode=mode, partial=partial, write_load_id=None, mapping=mapping,
                          options=options)
-                _file_warnings(res)
+                _file_warnings(res, module)
                 return res
         t_copy = time.perf_counter()
         with write_transaction(db, refresh=False) as con:
@@ -214,7 +222,7 @@ def load_file(db: Path, dataset: str, path: Path, *, mode: str | None = None, pa
             try:
                 _process(con, s, res, module=module, mode=mode, partial=partial, write_load_id=res.load_id,
                          mapping=mapping, options=options)
-                _file_warnings(res)
+                _file_warnings(res, module)
             except _Rejected as exc:
                 res.errors, res.error_total, res.status = exc.problems, len(exc.problems), "rejected"
             _audit(con, res, source)

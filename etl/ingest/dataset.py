@@ -3,6 +3,12 @@
 Each dataset is a module meeting this protocol; core.py runs the stages in one direction —
 sniff → read → map → stage → validate → write — and calls the dataset at `stage`, `validate` (through the
 temp tables its staging made: ing_errors, ing_repeats) and `write`.
+
+Optional, for a dataset that needs them (the survey, etl/ingest/skm.py); the others leave them out:
+- `read_header(con, header, options) -> mapping.HeaderReading`: its own header reading instead of the alias lookup
+  (it may read ing_raw and the load options); `missing_required` finds what it kept in `Mapping.detail`;
+- `problem_values(field, m) -> dict`: more placeholders for a row's error message ({element}, {words});
+- `DATE_ORDER_PER_FILE = True`: dates with slashes are read day or month first, decided once per file.
 """
 
 from __future__ import annotations

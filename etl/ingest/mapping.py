@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 
@@ -72,13 +73,32 @@ class Mapping:
     """Field -> file column index (0-based); dropped personal-data columns; columns ignored."""
 
     fields: dict[str, int]
-    dropped: dict[int, str] = field(default_factory=dict)   # index -> reason code (pii_name | pii_nik)
+    dropped: dict[int, str] = field(default_factory=dict)   # index -> reason code (pii_name | pii_nik | …)
     ignored: list[int] = field(default_factory=list)
+    detail: dict[str, Any] = field(default_factory=dict)     # what a dataset's own header reading found
 
     def col(self, name: str, table: str = "") -> str:
         """The SQL identifier of a field's column (c1..cN, made by our code, after `table.` if given), or NULL."""
         i = self.fields.get(name)
         return f"{table + '.' if table else ''}c{i + 1}" if i is not None else "NULL"
+
+
+@dataclass
+class HeaderReading:
+    """What a dataset's own header reading (its optional `read_header` hook) found: field -> column, columns of
+    personal data or free text by its own words or values (index -> reason), what it found besides (kept in
+    Mapping.detail), its warnings, the fields whose mapping those warnings explain and the columns it explains
+    (no generic `mapped_column` / `ignored_column` warning for them)."""
+
+    fields: dict[str, int]
+    dropped: dict[int, str] = field(default_factory=dict)
+    detail: dict[str, Any] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    explained_fields: set[str] = field(default_factory=set)
+    explained_columns: set[int] = field(default_factory=set)
+
+
+HeaderReader = Callable[[duckdb.DuckDBPyConnection, list[str], dict[str, Any]], HeaderReading]
 
 
 def guess_mapping(header: list[str], spec: dict[str, tuple[str, ...]]) -> dict[str, int]:
@@ -127,11 +147,15 @@ def personal_columns(con: duckdb.DuckDBPyConnection, header: list[str], keep: se
 
 def prepare(con: duckdb.DuckDBPyConnection, s: Sniffed, fields_spec: dict[str, tuple[str, ...]],
             uses_extra_columns: Callable[[str], bool],
-            override: dict[str, str | None] | None) -> tuple[Mapping, list[Problem]]:
-    """The mapping of a read file: guessed from its header, changed by `override` (field -> column name, or None to
-    leave a field out), without personal-data columns; plus a warning for every column left unread."""
+            override: dict[str, str | None] | None, *, reader: HeaderReader | None = None,
+            options: dict[str, Any] | None = None) -> tuple[Mapping, list[Problem]]:
+    """The mapping of a read file: guessed from its header (by the dataset's own `reader` when it has one, which
+    may also read the first rows of ing_raw), changed by `override` (field -> column name, or None to leave a field
+    out), without personal-data columns; plus a warning for every column left unread."""
     header = s.header
-    fields = guess_mapping(header, fields_spec)
+    own = reader(con, header, dict(options or {})) if reader is not None else HeaderReading(
+        guess_mapping(header, fields_spec))
+    fields = dict(own.fields)
     if override:
         by_name = {h: i for i, h in enumerate(header)}
         for fld, col in override.items():
@@ -142,19 +166,21 @@ def prepare(con: duckdb.DuckDBPyConnection, s: Sniffed, fields_spec: dict[str, t
             elif col in by_name:
                 fields[fld] = by_name[col]
     keep = {fields["request_id"]} if "request_id" in fields else set()
-    dropped = personal_columns(con, header, keep, frozenset(fields_spec))
+    dropped = {**personal_columns(con, header, keep, frozenset(fields_spec)), **own.dropped}
     fields = {f: i for f, i in fields.items() if i not in dropped}
     warnings = [Problem(f"dropped_{why}", column=header[i], kind="warning") for i, why in sorted(dropped.items())]
+    warnings += own.warnings
     # a field read from a column named otherwise (an alias: 'tanggal_masuk' for submitted_at) is said, so a wrong
     # guess shows before the load
     warnings += [Problem("mapped_column", column=header[i], values={"field": f}, kind="warning")
-                 for f, i in fields.items() if norm_header(header[i]) != f and not (override and f in override)]
+                 for f, i in fields.items() if norm_header(header[i]) != f and not (override and f in override)
+                 and f not in own.explained_fields]
     used = set(fields.values()) | set(dropped)
-    m = Mapping(fields, dropped)
+    m = Mapping(fields, dropped, detail=own.detail)
     for i, h in enumerate(header):
         if i not in used and not uses_extra_columns(h):
             m.ignored.append(i)
-            if h.strip() and norm_header(h):
+            if h.strip() and norm_header(h) and i not in own.explained_columns:
                 code = "ignored_deadline" if norm_header(h) in IGNORED_HEADERS else "ignored_column"
                 warnings.append(Problem(code, column=h, kind="warning"))
     return m, warnings

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 
 from etl.ingest.core import DATASETS
-from etl.ingest.mapping import guess_mapping, personal_columns
+from etl.ingest.mapping import prepare
 from etl.ingest.read import parse_macros, read_raw
 from etl.ingest.result import FileRejected
 from etl.ingest.sniff import DELIMITER_NAMES, sniff
@@ -28,10 +28,14 @@ class Preview:
     date_order: str | None = None                # how submitted_at is written: YYYY-MM-DD, DD/MM/YYYY, ...
     error: str | None = None                     # message code when the file cannot be read at all
     error_values: dict = field(default_factory=dict)
+    # the survey: each element column (index, column, element or None, how it was placed) and what stops the load
+    elements: list[dict] = field(default_factory=list)
+    problems: list = field(default_factory=list)
 
 
-def preview(path: Path, dataset: str) -> Preview:
-    """Sniff and read the start of the file; never raises for a bad file."""
+def preview(path: Path, dataset: str, options: dict | None = None) -> Preview:
+    """Sniff and read the file, and map it as the load will (the dataset's own header reading included, with
+    `options` such as the survey's elements); never raises for a bad file."""
     module = DATASETS[dataset]
     out = Preview()
     try:
@@ -46,14 +50,17 @@ def preview(path: Path, dataset: str) -> Preview:
             con.execute("SET enable_progress_bar = false")
             con.execute(parse_macros())
             read_raw(con, s)
-            guessed = guess_mapping(s.header, module.FIELDS)
-            keep = {guessed["request_id"]} if "request_id" in guessed else set()
-            dropped = personal_columns(con, s.header, keep, frozenset(module.FIELDS))
+            m, _warnings = prepare(con, s, module.FIELDS, module.uses_extra_columns, None,
+                                   reader=getattr(module, "read_header", None), options=options)
+            dropped = m.dropped
             out.dropped = {s.header[i]: why for i, why in dropped.items()}
-            out.mapping = {f: (s.header[guessed[f]] if f in guessed and guessed[f] not in dropped else None)
-                           for f in module.FIELDS}
-            if "submitted_at" in guessed:
-                out.date_order = module.date_order(con, f"c{guessed['submitted_at'] + 1}")
+            out.mapping = {f: (s.header[m.fields[f]] if f in m.fields else None) for f in module.FIELDS}
+            out.elements = list(m.detail.get("elements", []))
+            out.problems = list(m.detail.get("problems", []))
+            if "date" in m.detail:
+                out.date_order = m.detail["date"].get("order") or None
+            elif "submitted_at" in m.fields:
+                out.date_order = module.date_order(con, m.col("submitted_at"))
             shown = [i for i in range(len(s.header)) if i not in dropped]
             frame = con.execute(f"SELECT {', '.join(f'c{i + 1}' for i in shown) or 'NULL'} FROM ing_raw "
                                 f"LIMIT {PREVIEW_ROWS}").df()

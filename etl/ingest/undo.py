@@ -13,7 +13,9 @@ from etl.store import mark_touched, refresh_marts, write_transaction
 
 TABLES = {"service_requests": ("fct_service_requests", "undo_service_requests", "request_id"),
           "tourism": ("fct_tourism_monthly", "undo_tourism_monthly", "(indicator, area, period)"),
-          "programmes": ("fct_programmes", "undo_programmes", "(programme_id, period)")}
+          "programmes": ("fct_programmes", "undo_programmes", "(programme_id, period)"),
+          "skm": ("fct_skm_responses", "undo_skm_responses", "(unit_code, submitted_at)"),
+          "skm_actions": ("fct_skm_actions", "undo_skm_actions", "(unit_code, period, unsur, lower(action))")}
 
 
 @dataclass

@@ -99,6 +99,20 @@ def line_map(con: duckdb.DuckDBPyConnection, s: Sniffed, ragged_lines: set[int],
         con.unregister("ing_line_frame")
 
 
+def lines_of(con: duckdb.DuckDBPyConnection, s: Sniffed, rns: list[int]) -> dict[int, int]:
+    """The physical line of each record `rn` of ing_raw (for warnings that name lines, made before line_map runs)."""
+    if not rns:
+        return {}
+    nrows = con.execute("SELECT count(*) FROM ing_raw").fetchone()[0]
+    ragged = [int(b) for (b,) in con.execute("SELECT line_byte_position FROM ing_csv_rejects").fetchall()]
+    if not ragged and (s.records_are_lines() or _lines_are_records(s.path, nrows)):
+        return {rn: rn + 2 for rn in rns}
+    lines = record_lines(s, set(byte_to_line(s.path, ragged).values()))
+    if len(lines) != nrows:  # better no line than a wrong one
+        return {}
+    return {rn: lines[rn] for rn in rns if 0 <= rn < len(lines)}
+
+
 def messages(con: duckdb.DuckDBPyConnection) -> None:
     cat = catalog()
     pairs = [(k.split(".")[-1], fill_city(v["en"])) for k, v in cat.items() if k.startswith("ingest.error.")]
@@ -123,8 +137,10 @@ def collect(con: duckdb.DuckDBPyConnection, s: Sniffed, m: Mapping, module: Data
             LEFT JOIN ing_line_map AS lo ON lo.rn = e.other_rn
             ORDER BY l.line NULLS LAST, e.rn, e.field LIMIT {int(limit)}"""
     ).fetchall()
+    more = getattr(module, "problem_values", None)  # a dataset may say more of a field ({element}, {words})
     problems = [
-        Problem(code, line, module.column_label(fld, m, header), {"value": value or "", "other_line": other or "?"})
+        Problem(code, line, module.column_label(fld, m, header),
+                {"value": value or "", "other_line": other or "?", **(more(fld, m) if more else {})})
         for line, fld, code, value, other in rows
     ]
     for r in ragged:
@@ -142,16 +158,22 @@ def write_rejects(con: duckdb.DuckDBPyConnection, s: Sniffed, m: Mapping, module
     kept = [f"c{i + 1}" for i in range(len(s.header)) if i not in m.dropped]
     raw_expr = f"ing_mask(concat_ws($delim, {', '.join(kept)}))" if kept else "NULL"
     labels = {f: module.column_label(f, m, s.header) for f in module.FIELDS}
+    more = getattr(module, "problem_values", None)
+    extra = {f: (more(f, m) if more else {}) for f in labels}
     con.execute("CREATE OR REPLACE TEMP TABLE ing_labels AS "
-                "SELECT unnest($f)::VARCHAR AS field, unnest($l)::VARCHAR AS label",
-                {"f": list(labels), "l": list(labels.values())})
+                "SELECT unnest($f)::VARCHAR AS field, unnest($l)::VARCHAR AS label, "
+                "unnest($el)::VARCHAR AS element, unnest($w)::VARCHAR AS words",
+                {"f": list(labels), "l": list(labels.values()),
+                 "el": [extra[f].get("element", "") for f in labels], "w": [extra[f].get("words", "") for f in labels]})
     con.execute(
         f"""
         INSERT INTO rejects
         SELECT $id, l.line,
-               string_agg(replace(replace(replace(g.template, '{{column}}', coalesce(lb.label, e.field)),
-                                          '{{value}}', coalesce(ing_clip(e.value), '')),
-                                  '{{other_line}}', coalesce(lo.line::VARCHAR, '?')), '; ' ORDER BY e.field),
+               string_agg(replace(replace(replace(replace(replace(
+                   g.template, '{{column}}', coalesce(lb.label, e.field)),
+                   '{{value}}', coalesce(ing_clip(e.value), '')), '{{other_line}}', coalesce(lo.line::VARCHAR, '?')),
+                   '{{element}}', coalesce(lb.element, '')), '{{words}}', coalesce(lb.words, '')),
+                          '; ' ORDER BY e.field),
                any_value({raw_expr})
         FROM ing_errors AS e
         JOIN ing_msg AS g USING (code)

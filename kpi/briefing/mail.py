@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import os
 import smtplib
-import ssl
 import tomllib
-from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from base.i18n import t
-from base.settings import ROOT
 from kpi import fmt
 from kpi.briefing.content import BriefingError, parse_week
+from kpi.smtp import MailSettings, deliver, secrets_path, settings_from
 
 SECTIONS = ("briefing", "smtp")  # the first of these secrets.toml has is used
 
@@ -25,25 +23,7 @@ class MailError(BriefingError):
     """E-mail is not configured, or sending failed; .message(lang) says which and what to do."""
 
 
-@dataclass(frozen=True)
-class MailSettings:
-    host: str
-    port: int
-    sender: str
-    to: tuple[str, ...]
-    user: str | None = None
-    password: str | None = None
-    starttls: bool = True
-    timeout: float = 30.0
-
-    @property
-    def server(self) -> str:
-        return f"{self.host}:{self.port}"
-
-
-def secrets_path() -> Path:
-    """PANTAU_SECRETS, else the dashboard's own .streamlit/secrets.toml."""
-    return Path(os.environ.get("PANTAU_SECRETS") or ROOT / ".streamlit" / "secrets.toml")
+__all__ = ["MailError", "MailSettings", "mail_settings", "message", "secrets_path", "send"]
 
 
 def mail_settings(path: Path | None = None) -> MailSettings:
@@ -58,9 +38,7 @@ def mail_settings(path: Path | None = None) -> MailSettings:
         raise MailError("mail_config", path=path)
     to = section["to"]
     to = tuple(to) if isinstance(to, list) else tuple(a.strip() for a in str(to).split(",") if a.strip())
-    return MailSettings(host=str(section["host"]), port=int(section.get("port", 587)), sender=str(section["from"]),
-                        to=to, user=section.get("user") or None, password=section.get("password") or None,
-                        starttls=bool(section.get("starttls", True)), timeout=float(section.get("timeout", 30)))
+    return settings_from(section, to)
 
 
 def message(settings: MailSettings, pdf: bytes, file_name: str, week: str, lang: str) -> EmailMessage:
@@ -84,14 +62,7 @@ def send(settings: MailSettings, msg: EmailMessage, saved_at: str | os.PathLike[
     """Send `msg`; MailError('mail_send'), naming where the PDF is saved, when the server cannot be reached or
     refuses (no STARTTLS offered while it is asked for, a wrong password, a rejected address)."""
     try:
-        with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
-            smtp.ehlo()
-            if settings.starttls:
-                smtp.starttls(context=ssl.create_default_context())
-                smtp.ehlo()
-            if settings.user:
-                smtp.login(settings.user, settings.password or "")
-            smtp.send_message(msg)
+        deliver(settings, msg)
     except (OSError, smtplib.SMTPException) as exc:
         reason = str(exc) or type(exc).__name__
         raise MailError("mail_send", path=str(saved_at), server=settings.server, reason=reason) from exc

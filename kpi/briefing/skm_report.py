@@ -137,7 +137,7 @@ def gather(r: Reader, req: ReportRequest) -> tuple[dict[str, Any], dict[str, dic
     shares = skm.action_shares(planned)
 
     def element_name(unsur: str) -> str:
-        return t(f"satisfaction.element.{unsur}", lang)
+        return skm.element_name(unsur, lang)
 
     content: dict[str, Any] = {
         "lang": lang,
