@@ -692,7 +692,8 @@ def satisfaction_trend_chart(lang: str, series: tuple[str, ...], semesters: tupl
     lows = pd.DataFrame({"y": [float(low) for _, low in skm.GRADE_BANDS[:2]],
                          "text": [f"{g} ≥ {fmt.number(float(low), lang, 2)}" for g, low in skm.GRADE_BANDS[:2]]})
     bounds = alt.Chart(lows).mark_rule(color=MUTED, strokeDash=[4, 3]).encode(y=alt.Y("y:Q"))
-    bound_text = alt.Chart(lows).mark_text(align="right", dx=-2, dy=9, color=MUTED, fontSize=11).encode(
+    # the bounds' names sit right of the plot, where no point's label can be
+    bound_text = alt.Chart(lows).mark_text(align="left", dx=6, baseline="middle", color=MUTED, fontSize=11).encode(
         y=alt.Y("y:Q"), x=alt.XValue(alt.expr("width")), text=alt.Text("text:N"))
     return _finish(alt.layer(bounds, bound_text, line, text), lang, height=300)
 
