@@ -1,15 +1,20 @@
-"""App layer: cached reads. One Reader per database file (st.cache_resource), and bounded st.cache_data around the
-read side's functions, keyed on the database version so a new load is read at once."""
+"""App layer: cached reads. One Reader per database file, and a bounded process-wide cache around the read side's
+functions, keyed on the database version so a new load is read at once."""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 import streamlit as st
 
 from base.clock import now_local
@@ -27,25 +32,121 @@ def _reader(path: str) -> Reader:
     return Reader(path)
 
 
+_READERS: dict[str, Reader] = {}  # in front of st.cache_resource, which hashes its argument on every call
+
+
 def reader() -> Reader:
-    return _reader(str(db_path()))
+    path = str(db_path())
+    found = _READERS.get(path)
+    if found is None:
+        found = _READERS.setdefault(path, _reader(path))
+    return found
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
-def _read(module: str, name: str, path: str, version: str, args: tuple, kwargs: tuple) -> Any:
+_MEMOS: list[Memo] = []  # every Memo of the process, for clear()
+
+
+class Memo:
+    """A bounded, thread-safe, process-wide cache that hands out the stored object itself.
+
+    Not st.cache_data: that pickles a result when it stores it and unpickles it again for every page view, and hashes
+    each argument with Streamlit's hasher; here every viewer of the same filters gets the same stored object, keyed
+    by the arguments' own hash and equality (Filters is a frozen dataclass). Callers must not change what they get
+    (read() hands out shallow copies for that). When many sessions ask for the same missing key at once, one
+    computes it and the others wait for that result instead of running the same query.
+    """
+
+    def __init__(self, entries: int, ttl: float) -> None:
+        self.entries, self.ttl = entries, ttl
+        self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._pending: dict[Hashable, threading.Event] = {}
+        self._lock = threading.Lock()
+        _MEMOS.append(self)
+
+    def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        while True:
+            with self._lock:
+                hit = self._items.get(key)
+                if hit is not None and time.monotonic() - hit[0] < self.ttl:
+                    self._items.move_to_end(key)
+                    return hit[1]
+                pending = self._pending.get(key)
+                if pending is None:
+                    self._pending[key] = threading.Event()
+                    break
+            pending.wait()  # another session is computing it; an error there makes this one try itself
+        try:
+            value = make()
+            with self._lock:
+                self._items[key] = (time.monotonic(), value)
+                self._items.move_to_end(key)
+                while len(self._items) > self.entries:
+                    self._items.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                self._pending.pop(key).set()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_READS = Memo(CACHE_ENTRIES, CACHE_TTL)
+
+
+def _read(key: tuple) -> Any:
+    module, name, path, _version, args, kwargs = key
     if module not in READ_MODULES:
         raise ValueError(module)
     fn = getattr(importlib.import_module(module), name)
     return fn(_reader(path), *args, **dict(kwargs))
 
 
-def read(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """fn(reader, *args) cached on (function, database version, args): Filters and lang are part of args.
+# What read() handed out, by object identity, so a chart of exactly that frame is keyed by the read and not by
+# hashing the frame's content (app.widgets.chart). An entry goes when its object does.
+_HANDED_OUT: dict[int, tuple] = {}
 
-    The version changes with every load, so a new load is read at once; ttl/max_entries keep memory bounded.
+
+def _detach(value: Any, key: tuple) -> Any:
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        out = value.copy(deep=False)
+        _HANDED_OUT[id(out)] = key
+        weakref.finalize(out, _HANDED_OUT.pop, id(out), None)
+        return out
+    if isinstance(value, dict):
+        return {k: _detach(v, (*key, k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) and any(isinstance(v, (pd.DataFrame, pd.Series, dict)) for v in value):
+        return type(value)(_detach(v, (*key, i)) for i, v in enumerate(value))
+    return value
+
+
+def key_of(value: Any) -> tuple | None:
+    """The read (function, database version, arguments) that returned exactly this object, if read() did."""
+    return _HANDED_OUT.get(id(value))
+
+
+def read(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """fn(reader, *args) cached on (function, database version, args): Filters and lang are part of args, which must
+    be hashable to be cached (a tuple, not a list).
+
+    The version changes with every load, so a new load is read at once; ttl/max_entries keep memory bounded. What
+    comes back is shared with every other viewer: treat it as read-only (a shallow copy protects the stored frame,
+    but a chart of a frame changed in place would be cached under the read's key).
     """
     r = reader()
-    return _read(fn.__module__, fn.__name__, str(r.path), r.version(), args, tuple(sorted(kwargs.items())))
+    key = (fn.__module__, fn.__name__, str(r.path), r.version(), args, tuple(sorted(kwargs.items())))
+    try:
+        hash(key)
+    except TypeError:  # an argument that cannot be a key (a list): read every time rather than fail
+        return _read(key)
+    return _detach(_READS.get(key, lambda: _read(key)), key)
+
+
+def clear() -> None:
+    """Forget every cached read, chart and map (what a server has after a restart; the connection stays)."""
+    for memo in _MEMOS:
+        memo.clear()
 
 
 def latest_day() -> tuple[date, date, bool]:
@@ -100,8 +201,8 @@ def boundaries_path() -> str | None:
     return str(pack) if pack.is_file() else None
 
 
-@st.cache_data(ttl=3600, max_entries=2, show_spinner=False)
-def _boundaries(path: str, mtime: float) -> dict[str, Any]:
+@st.cache_resource(ttl=3600, max_entries=2, show_spinner=False)
+def _boundaries(path: str, mtime: float) -> dict[str, Any]:  # shared, never changed (kpi.maps only reads it)
     from kpi.maps import load_boundaries
 
     return load_boundaries(path)

@@ -3,19 +3,21 @@ tiles, downloads made on click, and the report of an upload's validation."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
+from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
 from app import pagefmt
-from app.reads import CACHE_ENTRIES, CACHE_TTL, latest_day, read, reader
+from app.reads import CACHE_ENTRIES, CACHE_TTL, Memo, key_of, latest_day, read, reader
 from base import clock
 from base.i18n import t
 from base.settings import city_settings
-from kpi import charts, export, fmt, queries
+from kpi import charts, export, fmt, maps, queries
 from kpi.filters import Filters
 
 
@@ -40,11 +42,12 @@ def downloads(df: pd.DataFrame, name: str, page: str, language: str) -> None:
     The bytes are made only when a button is clicked (a callable as `data`), not on every script run. Timestamps are
     the city's local time, and their column names say which zone.
     """
-    df = export.with_zone(df, clock.label())
+    zone = clock.label()
     row = st.container(horizontal=True, horizontal_alignment="left", gap="small", width="stretch")
-    row.download_button(t("app.download_csv", language), lambda: export.to_csv(df), file_name=f"pantau_{name}.csv",
-                        mime="text/csv", key=f"{page}_{name}_csv", icon=":material/download:", on_click="ignore")
-    row.download_button(t("app.download_xlsx", language), lambda: export.to_xlsx(df, name),
+    row.download_button(t("app.download_csv", language), lambda: export.to_csv(export.with_zone(df, zone)),
+                        file_name=f"pantau_{name}.csv", mime="text/csv", key=f"{page}_{name}_csv",
+                        icon=":material/download:", on_click="ignore")
+    row.download_button(t("app.download_xlsx", language), lambda: export.to_xlsx(export.with_zone(df, zone), name),
                         file_name=f"pantau_{name}.xlsx",
                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         key=f"{page}_{name}_xlsx", icon=":material/download:", on_click="ignore")
@@ -71,14 +74,40 @@ def briefing_download(f: Filters, page: str, language: str) -> None:
                               end=fmt.day(monday + timedelta(days=6), language)))
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
+_SPECS = Memo(CACHE_ENTRIES, CACHE_TTL)
+
+
+def _fingerprint(data: pd.DataFrame) -> tuple | None:
+    """What a frame holds, for a frame read() did not hand out as it is (a page's own selection of rows): its
+    columns, types and a hash of every value; None when a cell cannot be hashed (then the spec is not cached)."""
+    try:
+        values = pd.util.hash_pandas_object(data, index=True).to_numpy()
+    except TypeError:
+        return None
+    return (tuple(map(str, data.columns)), tuple(map(str, data.dtypes)), len(data),
+            hashlib.blake2b(values.tobytes(), digest_size=16).hexdigest())
+
+
 def _chart_spec(builder: str, data: pd.DataFrame, args: tuple) -> dict[str, Any]:
-    """The Vega-Lite dict of charts.<builder>(data, *args), made once per (builder, data, args).
+    """The Vega-Lite dict of charts.<builder>(data, *args), made once per (builder, data, args) in this process.
 
     Builder.spec attaches the rows to a template Altair built once per form (language, size, order); validation
-    against the Vega-Lite schema is left to the builders' tests: it costs more than the building.
+    against the Vega-Lite schema is left to the builders' tests: it costs more than the building. The rows go in as
+    Arrow IPC bytes, made here once: Streamlit converts a dataset that is not bytes yet on every call. Every viewer
+    shares the dict (Streamlit copies it before changing it); a frame read() handed out is keyed by its read, any
+    other by its content.
     """
-    return getattr(charts, builder).spec(data, *args)
+
+    def make() -> dict[str, Any]:
+        spec = getattr(charts, builder).spec(data, *args)
+        spec["datasets"] = {name: convert_anything_to_arrow_bytes(rows) if isinstance(rows, list) else rows
+                            for name, rows in spec.get("datasets", {}).items()}
+        return spec
+
+    data_key = key_of(data) or _fingerprint(data)
+    if data_key is None:
+        return make()
+    return _SPECS.get((builder, data_key, args), make)
 
 
 def chart(builder: charts.Builder, data: pd.DataFrame, *args: Any, name: str, page: str,
@@ -109,6 +138,48 @@ def map_view() -> dict[str, float]:
 
 def deck(spec: pdk.Deck, language: str) -> None:
     st.pydeck_chart(spec, height=560, alt=t("map.alt", language))
+
+
+class _DeckJson:
+    """A pydeck.Deck turned into JSON once, offering what st.pydeck_chart reads of a Deck: its layers (none left
+    to convert), to_json() and the tooltip. The kecamatan map's GeoJSON makes that JSON large, and every viewer of
+    the same map shares it."""
+
+    layers: tuple = ()
+    mapbox_key = None
+
+    def __init__(self, deck: pdk.Deck, *keep: Any) -> None:
+        for layer in deck.layers:  # as Streamlit does before serialising a Deck (pandas 3 and pydeck)
+            if isinstance(getattr(layer, "data", None), pd.DataFrame):
+                layer.data = layer.data.to_dict(orient="records")
+        self._json = deck.to_json()
+        self._tooltip = getattr(deck, "_tooltip", None)
+        self._keep = keep  # the objects the cache key names by identity stay alive as long as this entry
+
+    def to_json(self) -> str:
+        return self._json
+
+
+_DECKS = Memo(64, CACHE_TTL)
+
+
+def kecamatan_map(frame: pd.DataFrame, metric: str, language: str, *, density: pd.DataFrame | None,
+                  boundaries: dict[str, Any] | None, map_style: str | None) -> None:
+    """kpi.maps.kecamatan_deck of these rows, drawn; built and serialised once per map in this process."""
+    view = map_view()
+
+    def make() -> _DeckJson:
+        spec = maps.kecamatan_deck(frame, metric, language, view, density=density, boundaries=boundaries,
+                                   map_style=map_style)
+        return _DeckJson(spec, boundaries)
+
+    rows = key_of(frame) or _fingerprint(frame)
+    grid = () if density is None else key_of(density) or _fingerprint(density)
+    if rows is None or grid is None:  # a cell that cannot be hashed: drawn without the cache
+        deck(make(), language)  # type: ignore[arg-type]
+        return
+    key = (rows, grid, metric, language, tuple(sorted(view.items())), id(boundaries), map_style)
+    deck(_DECKS.get(key, make), language)  # type: ignore[arg-type]
 
 
 def legend_html(items: list[tuple[str, str]], title: str) -> str:

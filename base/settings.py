@@ -16,10 +16,17 @@ REFERENCE_DIR = ROOT / "data" / "reference"
 DEFAULT_CITY = "medan"
 
 
+# Resolving a path walks every directory of it (a system call each), and the app asks for the database and the pack
+# several times per page view: the answers are kept per (name, working directory).
+@lru_cache(maxsize=64)
+def _resolved(chosen: str, cwd: str) -> Path:
+    return Path(chosen).expanduser().resolve()
+
+
 def db_path(override: str | os.PathLike[str] | None = None) -> Path:
     """The database file: --db, else PANTAU_DB, else data/pantau.duckdb."""
     chosen = override or os.environ.get("PANTAU_DB") or DEFAULT_DB
-    return Path(chosen).expanduser().resolve()
+    return _resolved(os.fspath(chosen), os.getcwd())
 
 
 def secrets_path() -> Path:
@@ -34,7 +41,11 @@ def city_name(override: str | None = None) -> str:
 
 def city_dir(city: str | None = None) -> Path:
     """The pack's folder: data/reference/<city>, or `city` itself when it is a path to a folder."""
-    name = city_name(city)
+    return _city_dir(city_name(city), os.getcwd())
+
+
+@lru_cache(maxsize=64)
+def _city_dir(name: str, cwd: str) -> Path:  # a missing pack raises, and is not remembered
     path = Path(name).expanduser() if ("/" in name or os.sep in name) else REFERENCE_DIR / name
     if not (path / "city.toml").is_file():
         raise FileNotFoundError(f"City pack {path} not found (it needs city.toml, kecamatan.csv, services.csv)")

@@ -160,6 +160,7 @@ def main() -> int:
     ap.add_argument("--full-path", action="store_true",
                     help="also time each load with the fast path off (PANTAU_FAST_LOAD=0), as for a messy file")
     ap.add_argument("--make-only", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--name", default=None, help="also write benchmarks/results/<name>.json")
     args = ap.parse_args()
     work = Path(args.dir)
     work.mkdir(parents=True, exist_ok=True)
@@ -239,6 +240,14 @@ def main() -> int:
         full_ratio = statistics.median(f / b for f, b in zip(full_t, bare_t, strict=True))
         print(f"full path (fast path off): {statistics.median(full_t):.2f} s, ratio {full_ratio:.2f}, "
               f"peak {max(full_m):.0f} MiB")
+    if args.name:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from common import machine, save
+
+        result = {"machine": machine(), "rows": loaded, "kind": args.kind, "into": args.into, "bare_s": bare_t,
+                  "load_s": load_t, "ratio_median_of_pairs": round(ratio, 3), "bare_peak_mib": bare_m,
+                  "load_peak_mib": load_m}
+        print(f"saved {save(args.name, result)}")
     return 0
 
 

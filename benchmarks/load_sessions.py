@@ -1,206 +1,274 @@
-"""Benchmark: many simultaneous headless-browser sessions against one Pantau server, on loopback only.
+"""Benchmark: how many simultaneous viewers Pantau holds — simulated viewers that speak Streamlit's websocket
+protocol (benchmarks/stclient.py, no browser) against 1..N `streamlit run dashboard.py` processes, directly or through
+Debian's nginx configured from deploy/nginx-pantau.conf (benchmarks/cluster.py).
 
-Starts `streamlit run dashboard.py` on 127.0.0.1, opens SESSIONS browser contexts in one headless Chromium, and for
-SECONDS each session keeps opening pages (a full page load = a new Streamlit session each time, like a visitor
-following a link). Records the page time (navigation until the page has finished running) and the server's RSS,
-then closes every session and records RSS again once Streamlit has dropped the disconnected sessions
-(server.disconnectedSessionTTL, 120 s by default).
+Each viewer opens an address (with its query string: a language, a period) as a new visit, waits until the run has
+finished, reads for 2–6 s, then follows one of the sidebar's links the way a click does (same session); after 4–12
+views it leaves and a new visit starts. Optional kiosk screens stay on /kiosk and send the fragment reruns the browser
+sends. Every view's server time (rerun request → script_finished), errors (an exception element, a lost connection,
+a timeout) and bytes are kept; per step: views/s, p50/p95/max, server CPU (cores), the servers' RSS before, at the end
+of the step with its sessions open, and after every session has closed (30 s, 120 s and --settle s later: Streamlit
+keeps a closed session for server.disconnectedSessionTTL, 120 s), and every --rss-every seconds throughout (a long
+step with --seconds 1800 shows memory over a long run).
 
-    python benchmarks/load_sessions.py --db /tmp/pantau_load.duckdb --sessions 10 --seconds 60
+    python benchmarks/load_sessions.py --db /tmp/scale10m.duckdb --servers 1 --steps 20,50,100 --seconds 90 \\
+        --name viewers_10m
+    python benchmarks/load_sessions.py --servers 1,2 --nginx --steps 100,180 --name viewers_1v2
+    python benchmarks/load_sessions.py --variant gc_on=--runner.postScriptGC=true \\
+        --variant gc_off=--runner.postScriptGC=false --steps 20,50 --name gc_pair
 
-Writes benchmarks/results/load_sessions.json.
+Variants and server counts run back to back in one command (before/after pairs in the same minutes). Writes
+benchmarks/results/<name>.json; exit status 1 when a step had errors.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
-import json
+import contextlib
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.request import urlopen
+from typing import Any
 
 import psutil
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
-PATHS = ["", "layanan", "waktu-proses", "peta", "pariwisata", "tentang-data", "ringkasan?lang=en", "kiosk"]
-MIB = 1024 * 1024
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cluster import Cluster, start_nginx, start_servers
+from common import machine, save
+from stclient import View, Viewer
+
+# Where visits start: the overview most of all (the shared link), the other pages, English, a longer period.
+ENTRIES = [("", ""), ("", ""), ("", ""), ("ringkasan", "lang=en"), ("ringkasan", "period=lastyear"),
+           ("layanan", ""), ("waktu-proses", ""), ("waktu-proses", "period=lastyear"), ("peta", ""),
+           ("pariwisata", ""), ("kota-cerdas", ""), ("tentang-data", ""), ("layanan", "lang=en&period=last90")]
+WARM = ["", "layanan", "waktu-proses", "peta", "pariwisata", "kota-cerdas", "tentang-data", "unggah", "kiosk"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def pct(values: list[float], q: int) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def _rss(proc: psutil.Process) -> int:
+class Run:
+    """Views of one step, and the switch that ends it."""
+
+    def __init__(self) -> None:
+        self.views: list[tuple[float, View]] = []  # (start time relative to the step, view)
+        self.stop = asyncio.Event()
+        self.t0 = time.monotonic()
+
+    def add(self, view: View) -> None:
+        self.views.append((view.started - self.t0, view))
+
+
+async def visitor(url: str, run: Run, rng: random.Random, delay: float) -> None:
+    await asyncio.sleep(delay)
+    while not run.stop.is_set():
+        v = Viewer(url)
+        try:
+            address, query = rng.choice(ENTRIES)
+            view = await v.open(address, query)
+            run.add(view)
+            for _ in range(rng.randint(4, 12) - 1):
+                if view.failed:
+                    break
+                try:
+                    await asyncio.wait_for(run.stop.wait(), rng.uniform(2, 6))
+                    break
+                except TimeoutError:
+                    pass
+                links = [(h, page, q) for h, page, q, disabled in view.page_links if not disabled and h]
+                if not links:
+                    break
+                view = await v.navigate(*rng.choice(links))
+                run.add(view)
+        finally:
+            await v.close()
+        with contextlib.suppress(TimeoutError):  # the next visitor arrives
+            await asyncio.wait_for(run.stop.wait(), rng.uniform(1, 3))
+
+
+async def kiosk(url: str, run: Run, rng: random.Random, delay: float) -> None:
+    """A screen on /kiosk: the fragment reruns the browser sends on its own, for as long as the step lasts."""
+    await asyncio.sleep(delay)
+    v = Viewer(url)
     try:
-        return proc.memory_info().rss + sum(c.memory_info().rss for c in proc.children(recursive=True))
-    except psutil.Error:
-        return 0
+        run.add(await v.open("kiosk", "playlist=lobby"))
+        due = {fid: time.monotonic() + every for fid, every in v.auto_reruns.items()}
+        while not run.stop.is_set() and due:
+            fid, at = min(due.items(), key=lambda kv: kv[1])
+            try:
+                await asyncio.wait_for(run.stop.wait(), max(at - time.monotonic(), 0))
+                break
+            except TimeoutError:
+                pass
+            run.add(await v.fragment(fid))
+            due[fid] = time.monotonic() + v.auto_reruns.get(fid, 60)
+    finally:
+        await v.close()
+
+
+async def step(url: str, viewers: int, kiosks: int, seconds: float, ramp: float, seed: int) -> Run:
+    run = Run()
+    rng = random.Random(seed)
+    tasks = [asyncio.create_task(visitor(url, run, random.Random(rng.random()), ramp * i / max(viewers, 1)))
+             for i in range(viewers)]
+    tasks += [asyncio.create_task(kiosk(url, run, random.Random(rng.random()), ramp * i / max(kiosks, 1)))
+              for i in range(kiosks)]
+    await asyncio.sleep(ramp + seconds)
+    run.stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return run
+
+
+def summary(run: Run, ramp: float, seconds: float, wall: float, cpu: float, gen_cpu: float) -> dict[str, Any]:
+    measured = [v for t, v in run.views if t >= ramp]  # views started once every viewer had arrived
+    times = [v.seconds for v in measured if v.seconds is not None and v.status == "ok"]
+    failed = [v for v in measured if v.failed]
+    by_page: dict[str, list[float]] = {}
+    for v in measured:
+        if v.seconds is not None and v.status == "ok":
+            by_page.setdefault(v.path or "(root)", []).append(v.seconds)
+    return {
+        "views": len(measured), "views_per_s": round(len(measured) / seconds, 2),
+        "p50_s": round(pct(times, 50), 3) if times else None, "p95_s": round(pct(times, 95), 3) if times else None,
+        "max_s": round(max(times), 3) if times else None,
+        "errors": len(failed), "error_kinds": sorted({v.status for v in failed}),
+        "error_samples": [f"{v.path}?{v.query} {v.status} {v.exceptions[:1]}" for v in failed[:5]],
+        "errors_in_ramp": sum(1 for t, v in run.views if t < ramp and v.failed),
+        "error_alerts": sum(v.error_alerts for v in measured),
+        "kib_per_view": round(statistics.mean(v.bytes for v in measured) / 1024, 1) if measured else None,
+        "deltas_per_view": round(statistics.mean(v.deltas for v in measured), 1) if measured else None,
+        "ref_hash_share": round(sum(v.ref_hashes for v in measured) / max(sum(v.deltas for v in measured), 1), 3),
+        "p95_by_page_s": {k: round(pct(x, 95), 3) for k, x in sorted(by_page.items())},
+        "server_cpu_cores": round(cpu / wall, 2), "server_cpu_s_per_view": round(cpu / max(len(run.views), 1), 4),
+        "generator_cpu_cores": round(gen_cpu / wall, 2),
+    }
+
+
+async def warm_up(url: str) -> dict[str, float | None]:
+    """One visitor opens every page once (imports, first queries, shared caches), as a running server has done."""
+    out = {}
+    for address in WARM:
+        v = Viewer(url, timeout=300)
+        view = await v.open(address, "playlist=lobby" if address == "kiosk" else "")
+        await v.close()
+        out[address or "(root)"] = round(view.seconds, 2) if view.seconds is not None else None
+        if view.failed:
+            raise RuntimeError(f"warm-up {address}: {view.status} {view.exceptions}")
+    return out
 
 
 class Sampler(threading.Thread):
-    """Server RSS once a second."""
+    """The servers' RSS every `every` seconds, from the end of the warm-up until the last reading after close."""
 
-    def __init__(self, proc: psutil.Process) -> None:
+    def __init__(self, cluster: Cluster, every: float) -> None:
         super().__init__(daemon=True)
-        self.proc, self.samples, self.stop = proc, [], threading.Event()
+        self.cluster, self.every, self.t0 = cluster, every, time.monotonic()
+        self.samples: list[tuple[float, list[float]]] = []
+        self.done = threading.Event()
 
     def run(self) -> None:
-        while not self.stop.is_set():
-            self.samples.append((time.monotonic(), _rss(self.proc)))
-            self.stop.wait(1.0)
+        while not self.done.is_set():
+            self.samples.append((round(time.monotonic() - self.t0, 1), self.cluster.rss_mib()))
+            self.done.wait(self.every)
 
 
-async def _view(page, base: str, path: str) -> float:
-    t0 = time.perf_counter()
-    # "commit", not "load": under load the static bundle can take longer than the default 30 s; what counts is the
-    # time until the page has run, measured below.
-    await page.goto(f"{base}/{path}", wait_until="commit", timeout=300_000)
-    await page.wait_for_selector(".k-header" if path.startswith("kiosk") else ".pantau-band", timeout=300_000)
-    await page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                                 timeout=300_000)
-    return time.perf_counter() - t0
-
-
-async def _session(browser, base: str, seconds: float, seed: int, times: list[tuple[str, float]],
-                   errors: list[str], dialogs: list[str]) -> None:
-    rng = random.Random(seed)
-    await asyncio.sleep(seed * 1.0)  # visitors arrive over a few seconds, not in the same millisecond
-    context = await browser.new_context(viewport={"width": 1366, "height": 900})
-    page = await context.new_page()
-    page.on("dialog", lambda d: dialogs.append(d.message))
-    deadline = time.monotonic() + seconds
+def run_config(args: argparse.Namespace, n_servers: int, name: str, server_args: tuple[str, ...]) -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix="pantau_load_"))
+    cluster: Cluster = start_servers(args.db, n_servers, server_args=server_args, log_dir=work)
+    out: dict[str, Any] = {"variant": name, "servers": n_servers, "server_args": list(server_args),
+                           "nginx": bool(args.nginx), "steps": []}
+    me = psutil.Process()
+    sampler = Sampler(cluster, args.rss_every)
     try:
-        while time.monotonic() < deadline:
-            path = rng.choice(PATHS)
-            try:
-                times.append((path or "overview", await _view(page, base, path)))
-                text = await page.inner_text("body")
-                if "Traceback" in text or "Connection error" in text:
-                    errors.append(f"{path}: error text on the page")
-            except Exception as exc:  # a timeout counts as an error, the run goes on
-                errors.append(f"{path}: {type(exc).__name__}: {str(exc)[:120]}")
+        if args.nginx:
+            start_nginx(cluster, work / "nginx")
+        out["warm_up_s"] = asyncio.run(warm_up(cluster.url))
+        time.sleep(2)
+        out["rss_before_mib"] = cluster.rss_mib()
+        sampler.start()
+        for i, viewers in enumerate(args.steps):
+            before = cluster.rss_mib()
+            cpu0, gen0, t0 = cluster.cpu_seconds(), sum(me.cpu_times()[:2]), time.monotonic()
+            load0 = os.getloadavg()[0]
+            run = asyncio.run(step(cluster.url, viewers, args.kiosks, args.seconds, args.ramp, args.seed + i))
+            wall = time.monotonic() - t0
+            row = {"viewers": viewers, "kiosks": args.kiosks, "seconds": args.seconds, "ramp": args.ramp,
+                   **summary(run, args.ramp, args.seconds, wall, cluster.cpu_seconds() - cpu0,
+                             sum(me.cpu_times()[:2]) - gen0),
+                   "rss_step_start_mib": before, "rss_sessions_open_mib": cluster.rss_mib(),
+                   "load_1m": [round(load0, 2), round(os.getloadavg()[0], 2)]}
+            # the step's sessions were open just before the last viewer left: per session, what they held
+            row["mib_per_session"] = round((sum(row["rss_sessions_open_mib"]) - sum(before)) / max(viewers, 1), 2)
+            out["steps"].append(row)
+            print(f"  [{name} x{n_servers}] {viewers:>4} viewers: {row['views']} views, {row['views_per_s']}/s, "
+                  f"p50 {row['p50_s']} p95 {row['p95_s']} max {row['max_s']} s, errors {row['errors']}, "
+                  f"server {row['server_cpu_cores']} cores ({row['server_cpu_s_per_view']} s/view), "
+                  f"generator {row['generator_cpu_cores']}, RSS {row['rss_sessions_open_mib']} MiB, "
+                  f"load {row['load_1m']}", flush=True)
+            if args.pause:
+                time.sleep(args.pause)
+        closed = time.monotonic()
+        out["closed_at_s"] = round(closed - sampler.t0, 1)
+        out["rss_after_close_mib"] = {}
+        for at in sorted({30, 120, args.settle}):
+            time.sleep(max(at - (time.monotonic() - closed), 0))
+            out["rss_after_close_mib"][f"{at:.0f}s"] = cluster.rss_mib()
+        out["rss_peak_mib"] = [max(x) for x in zip(*[s["rss_sessions_open_mib"] for s in out["steps"]],
+                                                        strict=True)] if out["steps"] else None
+        print(f"  [{name} x{n_servers}] RSS before {out['rss_before_mib']}, after close "
+              f"{out['rss_after_close_mib']}", flush=True)
     finally:
-        await context.close()
-
-
-async def _drive(base: str, sessions: int, seconds: float) -> dict:
-    from playwright.async_api import async_playwright
-
-    times: list[tuple[str, float]] = []
-    errors: list[str] = []
-    dialogs: list[str] = []
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            await asyncio.gather(*(_session(browser, base, seconds, i, times, errors, dialogs)
-                                   for i in range(sessions)))
-        finally:
-            await browser.close()
-    return {"times": times, "errors": errors, "dialogs": dialogs}
-
-
-def _pct(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+        sampler.done.set()
+        out["rss_timeline_mib"] = sampler.samples
+        cluster.stop()
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--db", default="/tmp/pantau_load.duckdb", help="database (built with --rows if missing)")
-    ap.add_argument("--rows", type=int, default=200_000)
-    ap.add_argument("--sessions", type=int, default=10)
-    ap.add_argument("--seconds", type=float, default=60)
-    ap.add_argument("--settle", type=float, default=150, help="idle seconds after closing, > disconnectedSessionTTL")
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "load_sessions.json"))
+    ap.add_argument("--db", default=os.environ.get("PANTAU_BENCH_DB", "/tmp/scale10m.duckdb"))
+    ap.add_argument("--servers", default="1", help="process counts to measure, e.g. 1,2 (run one after the other)")
+    ap.add_argument("--nginx", action="store_true", help="go through nginx (always, when a count is above 1)")
+    ap.add_argument("--steps", default="20,50,100", help="viewer counts, measured one after the other")
+    ap.add_argument("--kiosks", type=int, default=0, help="kiosk screens on /kiosk during every step")
+    ap.add_argument("--seconds", type=float, default=90, help="measured seconds per step (after the ramp)")
+    ap.add_argument("--ramp", type=float, default=15, help="seconds over which a step's viewers arrive")
+    ap.add_argument("--pause", type=float, default=5, help="idle seconds between steps")
+    ap.add_argument("--settle", type=float, default=150, help="RSS read this long after the last session closed")
+    ap.add_argument("--rss-every", type=float, default=10, help="seconds between RSS samples (rss_timeline_mib)")
+    ap.add_argument("--variant", action="append", default=[],
+                    help="NAME=ARG[,ARG...]: streamlit options of one variant, e.g. gc_off=--runner.postScriptGC=false")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--name", default="load_sessions")
     args = ap.parse_args(argv)
-
-    db = Path(args.db)
-    if not db.exists():
-        subprocess.run([sys.executable, "-m", "etl", "build", "--db", str(db), "--rows", str(args.rows)], cwd=ROOT,
-                       check=True, stdout=subprocess.DEVNULL)
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-                               "--server.address", "127.0.0.1", "--server.port", str(port)],
-                              cwd=ROOT, env={**os.environ, "PANTAU_DB": str(db)},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    proc = psutil.Process(server.pid)
-    try:
-        for _ in range(240):
-            try:
-                if urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
-        # Warm-up: one visitor opens every page once (imports, first queries, caches), then the baseline.
-        warm = asyncio.run(_warm(base))
-        time.sleep(3)
-        rss_start = _rss(proc)
-        sampler = Sampler(proc)
-        sampler.start()
-        t0 = time.monotonic()
-        result = asyncio.run(_drive(base, args.sessions, args.seconds))
-        load_seconds = time.monotonic() - t0
-        rss_end_of_load = _rss(proc)
-        gc.collect()
-        time.sleep(30)
-        rss_30s = _rss(proc)
-        time.sleep(max(args.settle - 30, 0))
-        rss_settled = _rss(proc)
-        sampler.stop.set()
-        sampler.join()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-    times = [t for _, t in result["times"]]
-    by_page: dict[str, list[float]] = {}
-    for path, t in result["times"]:
-        by_page.setdefault(path, []).append(t)
-    peak = max((r for _, r in sampler.samples), default=rss_end_of_load)
-    report = {
-        "sessions": args.sessions, "seconds": round(load_seconds, 1), "database_rows": args.rows,
-        "page_views": len(times), "errors": len(result["errors"]), "error_samples": result["errors"][:5],
-        "dialogs": len(result["dialogs"]),
-        "page_seconds": {"p50": round(_pct(times, 50), 2), "p95": round(_pct(times, 95), 2),
-                         "max": round(max(times), 2)} if times else {},
-        "p95_by_page": {k: round(_pct(v, 95), 2) for k, v in sorted(by_page.items())},
-        "warm_up_seconds": warm,
-        "server_rss_mib": {"before": round(rss_start / MIB), "peak": round(peak / MIB),
-                           "end_of_load": round(rss_end_of_load / MIB), "30s_after_close": round(rss_30s / MIB),
-                           f"{args.settle:.0f}s_after_close": round(rss_settled / MIB)},
-        "cpu_cores": psutil.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 1),
-    }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2), encoding="utf-8")
-    print(json.dumps(report, indent=2))
-    return 0 if not result["errors"] and not result["dialogs"] else 1
-
-
-async def _warm(base: str) -> dict[str, float]:
-    from playwright.async_api import async_playwright
-
-    out = {}
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = await browser.new_page()
-        for path in PATHS:
-            out[path or "overview"] = round(await _view(page, base, path), 2)
-        await browser.close()
-    return out
+    args.steps = [int(x) for x in args.steps.split(",")]
+    counts = [int(x) for x in args.servers.split(",")]
+    variants = [(v.split("=", 1)[0], tuple(a for a in v.split("=", 1)[1].split(",") if a)) for v in args.variant] \
+        or [("default", ())]
+    if max(counts) > 1:
+        args.nginx = True
+    if not Path(args.db).exists():
+        raise SystemExit(f"{args.db} does not exist: python -m etl build --rows 10000000 --db {args.db}")
+    result: dict[str, Any] = {"machine": machine(), "db": args.db, "args": {k: v for k, v in vars(args).items()},
+                              "configs": []}
+    print(f"# {result['machine']}", flush=True)
+    for name, server_args in variants:
+        for n in counts:
+            result["configs"].append(run_config(args, n, name, server_args))
+    result["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    print(f"saved {save(args.name, result)}")
+    return 1 if any(s["errors"] for c in result["configs"] for s in c["steps"]) else 0
 
 
 if __name__ == "__main__":

@@ -153,10 +153,21 @@ def write_calendar(con: duckdb.DuckDBPyConnection, pack: Path, first: date, last
 def refresh_calendar(con: duckdb.DuckDBPyConnection, today: date, city: str | None = None, *,
                      keep_if_same: bool = False) -> bool:
     """Extend (or rebuild) the calendar to cover the requests now in the database; see write_calendar()."""
-    first, last = calendar_range(con, today)
     have = con.execute("SELECT min(day), max(day) FROM dim_calendar").fetchone()
-    if have[0] is not None:
-        first, last = min(first, have[0]), max(last, have[1])
+    if have[0] is None:
+        first, last = calendar_range(con, today)
+    else:
+        # The calendar only grows, so only requests outside what it covers can move its ends: those are read with a
+        # range that DuckDB's zone maps keep to a few row groups, not a scan of every request.
+        before, after = con.execute(
+            "SELECT (SELECT min(submitted_at)::DATE FROM fct_service_requests WHERE submitted_at < $first), "
+            "(SELECT max(submitted_at)::DATE FROM fct_service_requests WHERE submitted_at > $last)",
+            {"first": have[0], "last": have[1] - CALENDAR_AHEAD}).fetchone()
+        if before is None and after is None and not con.execute(
+                "SELECT EXISTS (SELECT 1 FROM fct_service_requests)").fetchone()[0]:
+            before, after = calendar_range(con, today)[0], calendar_range(con, today)[1] - CALENDAR_AHEAD
+        first = min(before, have[0]) if before is not None else have[0]
+        last = max(after + CALENDAR_AHEAD, have[1]) if after is not None else have[1]
     return write_calendar(con, city_dir(city), first, last, keep_if_same=keep_if_same)
 
 

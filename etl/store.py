@@ -4,6 +4,11 @@ Every write works on a private copy of the database file and is swapped in with 
 - readers (the dashboard, a kiosk) never wait and see either the old or the new file, never a mix;
 - a process killed mid-load leaves the live file untouched (its copy is swept up by the next writer);
 - two writers never interleave: an exclusive lock file serialises them, the second waits, then fails clearly.
+
+The private copy costs what the load changed, not the database's size: the file a load replaces is kept as a standby
+(`.<db>.standby`, never opened by readers), and the next write brings it level with the live file by copying only the
+storage blocks whose checksum differs (a nightly load changes a handful of them), then works on it. See
+docs/architecture.md ("A load's cost").
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import fcntl
 import os
 import re
 import shutil
+import struct
 import sys
 import time
 from collections.abc import Iterator
@@ -29,6 +35,8 @@ LOCK_WAIT_SECONDS = float(os.environ.get("PANTAU_LOCK_WAIT", "120"))
 # A writer's DuckDB buffer pool: larger sorts and joins spill to a directory beside the copy instead of growing the
 # process (DuckDB's default is 80% of RAM), so a 10-million-row build or load runs in bounded memory.
 WRITER_MEMORY_LIMIT = os.environ.get("PANTAU_WRITER_MEMORY", "1GB")
+# PANTAU_STANDBY=0: no standby (every write copies the whole file, and the disk holds one database instead of two).
+STANDBY = os.environ.get("PANTAU_STANDBY", "1") != "0"
 
 
 class StoreBusy(RuntimeError):
@@ -89,7 +97,8 @@ def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 @dataclass(frozen=True)
 class Mart:
     """One mart: etl/sql/marts/NNN_<name>.sql holds its SELECT and, in comment lines, its key. The SELECT reads the
-    facts as `{facts}`, or as `{requests}`: the facts with their deadline (etl/sql/requests_due.sql).
+    facts as `{facts}`, or as `{requests}`: the facts with their deadline (etl/sql/requests_due.sql); a mart made from
+    the daily mart reads it as `{daily}` (on a refresh, only the days of the months it replaces).
 
     key      the column (or expression) a refresh replaces rows by
     touched  how a touched day (mart_touched_days.day) maps to key values
@@ -102,9 +111,10 @@ class Mart:
     touched: str
     order: str
 
-    def over(self, facts: str) -> str:
-        """The mart's SELECT over the table `facts` (a name from this module, never input)."""
-        return self.select.replace("{requests}", f"({requests_due(facts)})").replace("{facts}", facts)
+    def over(self, facts: str, daily: str = "mart_requests_daily") -> str:
+        """The mart's SELECT over the tables `facts` and `daily` (names from this module, never input)."""
+        return (self.select.replace("{requests}", f"({requests_due(facts)})").replace("{facts}", facts)
+                .replace("{daily}", daily))
 
 
 def requests_due(facts: str) -> str:
@@ -206,21 +216,44 @@ def refresh_marts(con: duckdb.DuckDBPyConnection, *, only_touched: bool = False)
         "SELECT (SELECT n FROM mart_touched_rows) > $share * (SELECT count(*) FROM fct_service_requests)",
         {"share": INCREMENTAL_MAX_SHARE}).fetchone()[0]
     if only_touched and not many and not outdated_marts(con):
+        # The facts of the touched days. Each half also gives a range on a plain column, so DuckDB's zone maps skip the
+        # row groups outside it (facts arrive roughly in time order) instead of reading every fact: the cost follows
+        # the load, not the database.
+        lo, hi = con.execute("SELECT min(day), max(day) + 1 FROM mart_touched_days").fetchone()
         con.execute(
             """
             CREATE OR REPLACE TEMP TABLE mart_facts AS
             SELECT * FROM fct_service_requests
-            WHERE CAST(submitted_at AS DATE) IN (SELECT day FROM mart_touched_days)
-               OR CAST(completed_at AS DATE) IN (SELECT day FROM mart_touched_days)
-            """
-        )
+            WHERE submitted_at >= CAST($lo AS TIMESTAMP) AND submitted_at < CAST($hi AS TIMESTAMP)
+              AND CAST(submitted_at AS DATE) IN (SELECT day FROM mart_touched_days)
+            UNION ALL
+            SELECT * FROM fct_service_requests
+            WHERE completed_at >= CAST($lo AS TIMESTAMP) AND completed_at < CAST($hi AS TIMESTAMP)
+              AND CAST(completed_at AS DATE) IN (SELECT day FROM mart_touched_days)
+              AND CAST(submitted_at AS DATE) NOT IN (SELECT day FROM mart_touched_days)
+            """, {"lo": lo, "hi": hi})
         scope, total = con.execute(
             "SELECT (SELECT count(*) FROM mart_facts), (SELECT count(*) FROM fct_service_requests)").fetchone()
         if scope <= INCREMENTAL_MAX_SHARE * total:
             for m in items:
                 keys = f"{m.key} IN (SELECT DISTINCT {m.touched} FROM mart_touched_days)"
-                con.execute(f"DELETE FROM {m.name} WHERE {keys}")
-                con.execute(f"INSERT INTO {m.name} SELECT * FROM ({m.over('mart_facts')}) "
+                k_lo, k_hi = con.execute(f"SELECT min({m.touched}), max({m.touched}) FROM mart_touched_days").fetchone()
+                # the range again lets the zone maps of the mart (sorted by its key) skip untouched row groups
+                in_range = f"{m.key} BETWEEN $k_lo AND $k_hi"
+                con.execute(f"DELETE FROM {m.name} WHERE {in_range} AND {keys}", {"k_lo": k_lo, "k_hi": k_hi})
+                daily = "mart_requests_daily"
+                if "{daily}" in m.select:  # only the daily rows of the replaced keys' months
+                    con.execute(
+                        """
+                        CREATE OR REPLACE TEMP TABLE mart_daily_scope AS
+                        SELECT * FROM mart_requests_daily
+                        WHERE day >= date_trunc('month', $lo::DATE) AND day < date_trunc('month', $hi::DATE)
+                                                                          + INTERVAL 1 MONTH
+                          AND date_trunc('month', day) IN
+                              (SELECT DISTINCT date_trunc('month', day) FROM mart_touched_days)
+                        """, {"lo": lo, "hi": hi})
+                    daily = "mart_daily_scope"
+                con.execute(f"INSERT INTO {m.name} SELECT * FROM ({m.over('mart_facts', daily)}) "
                             f"WHERE {keys} ORDER BY {m.order}")
             return "incremental"
     for m in items:
@@ -273,6 +306,157 @@ def _raise_if_no_room(exc: BaseException | None, db: Path) -> None:
                          "(python -m etl doctor shows how much).") from exc
 
 
+# --- the standby: a private copy that follows the live file block by block --------------------------------------
+# A DuckDB file is a 12 KiB header (a main header and two database headers) followed by storage blocks of 256 KiB,
+# each starting with an 8-byte checksum of its contents. A block whose checksum equals the live file's block at the
+# same place holds the same bytes, so making the standby equal to the live file means copying the headers and the
+# blocks whose checksums differ. The standby's checksums are kept beside it (`.sums`), written only once it is
+# complete and removed before anything writes into it: a standby without them is never trusted (a writer killed
+# while copying leaves a file that is not what any checksum list says).
+HEADER_BYTES = 3 * 4096
+BLOCK_BYTES = 262144
+
+
+def standby_path(db: Path) -> Path:
+    return db.with_name(f".{db.name}.standby")
+
+
+def _sums_path(db: Path) -> Path:
+    return db.with_name(f".{db.name}.standby.sums")
+
+
+def block_sums(path: Path) -> bytes | None:
+    """The checksum of every storage block of a DuckDB file, in order; None if the file is not laid out that way."""
+    size = os.path.getsize(path)
+    if size < HEADER_BYTES or (size - HEADER_BYTES) % BLOCK_BYTES:
+        return None
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if os.pread(fd, 4, 8) != b"DUCK":
+            return None
+        return b"".join(os.pread(fd, 8, off) for off in range(HEADER_BYTES, size, BLOCK_BYTES))
+    finally:
+        os.close(fd)
+
+
+def _in_use(path: Path) -> bool:
+    """Whether any DuckDB connection holds `path` open. In this process: a descriptor open on the file (DuckDB keeps
+    one for as long as a database is attached; its fcntl lock is no proof here, as any close of another descriptor
+    on the same file drops a process's own locks). In other processes: their DuckDB lock, which an
+    open-file-description lock conflicts with. Without /proc the answer is yes (the write then copies the file)."""
+    st = os.stat(path)
+    try:
+        for fd in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):
+                other = os.stat(f"/proc/self/fd/{fd}")
+                if (other.st_ino, other.st_dev) == (st.st_ino, st.st_dev):
+                    return True
+    except OSError:
+        return True
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi", fcntl.F_WRLCK, 0, 0, 0, 0))
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _trusted_standby(db: Path) -> tuple[Path, bytes] | None:
+    """The standby and its checksums, when it can be made level with `db` by copying blocks: its checksum list is
+    there and names this very file, it is not the live file under another name, and no reader holds it."""
+    standby, sums_file = standby_path(db), _sums_path(db)
+    try:
+        raw = sums_file.read_bytes()
+        st_standby, st_db = os.stat(standby), os.stat(db)
+    except FileNotFoundError:
+        return None
+    ino, size = struct.unpack_from("qq", raw)
+    sums = raw[16:]
+    if (st_standby.st_ino, st_standby.st_size) != (ino, size) or st_standby.st_ino == st_db.st_ino:
+        return None
+    if len(sums) != 8 * ((size - HEADER_BYTES) // BLOCK_BYTES) or _in_use(standby):
+        return None
+    return standby, sums
+
+
+def _write_sums(db: Path, standby: Path, sums: bytes) -> None:
+    st = os.stat(standby)
+    part = db.with_name(f".{db.name}.standby.sums.tmp")
+    with open(part, "wb") as fh:
+        fh.write(struct.pack("qq", st.st_ino, st.st_size) + sums)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(part, _sums_path(db))
+
+
+def _forget_standby(db: Path) -> None:
+    for path in (_sums_path(db), standby_path(db)):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def _level_copy(db: Path, tmp: Path) -> tuple[str, int, bytes | None]:
+    """Make `tmp` a private, exact copy of `db`: from the standby by changed blocks when it can be trusted, else a
+    whole copy. Returns (how, bytes copied, the checksums of `db` when they were read)."""
+    live_sums = block_sums(db) if STANDBY else None
+    found = _trusted_standby(db) if live_sums is not None else None
+    if found is None:
+        shutil.copyfile(db, tmp)
+        return "copy", os.path.getsize(db), live_sums
+    standby, old = found
+    _sums_path(db).unlink()  # from here on the standby is not what its checksums say
+    _fsync_dir(db.parent)
+    copied = 0
+    size = os.path.getsize(db)
+    with open(db, "rb") as src, open(standby, "r+b") as dst:
+        def copy(offset: int, length: int) -> None:
+            nonlocal copied
+            done = 0
+            while done < length:
+                n = os.copy_file_range(src.fileno(), dst.fileno(), length - done, offset + done, offset + done)
+                if n == 0:
+                    raise OSError(errno.EIO, f"short copy of {db.name} at {offset + done}")
+                done += n
+            copied += length
+
+        copy(0, HEADER_BYTES)
+        for i in range(len(live_sums) // 8):
+            if live_sums[8 * i:8 * i + 8] != old[8 * i:8 * i + 8]:
+                copy(HEADER_BYTES + i * BLOCK_BYTES, BLOCK_BYTES)
+        dst.truncate(size)
+        os.fsync(dst.fileno())
+    os.replace(standby, tmp)
+    return "blocks", copied, live_sums
+
+
+def _keep_as_standby(db: Path, sums: bytes | None) -> None:
+    """Before `db` is replaced: keep the file it names as the next standby (a second name for it, with its
+    checksums). A crash between here and the swap leaves a standby that is the live file itself, which
+    _trusted_standby refuses."""
+    if sums is None:
+        _forget_standby(db)
+        return
+    link = db.with_name(f".{db.name}.standby.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        link.unlink()
+    try:
+        os.link(db, link)
+    except OSError:  # a filesystem without hard links: every write copies the whole file
+        _forget_standby(db)
+        return
+    with contextlib.suppress(FileNotFoundError):
+        _sums_path(db).unlink()
+    os.replace(link, standby_path(db))
+    _write_sums(db, standby_path(db), sums)
+
+
+# How the last write in this process made its private copy ("copy" or "blocks") and how many bytes that copied: the
+# load's timings and the benchmarks read it.
+LAST_COPY: dict[str, object] = {}
+
+
 @contextlib.contextmanager
 def write_transaction(db: Path, *, create: bool = False, wait_seconds: float = LOCK_WAIT_SECONDS,
                       refresh: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -285,10 +469,12 @@ def write_transaction(db: Path, *, create: bool = False, wait_seconds: float = L
     with writer_lock(db, wait_seconds):
         _sweep_stale_copies(db)
         tmp = db.with_name(f".{db.name}.{os.getpid()}.tmp")
+        live_sums: bytes | None = None
         if not create:
             check_readable(db)
             try:
-                shutil.copyfile(db, tmp)
+                how, copied, live_sums = _level_copy(db, tmp)
+                LAST_COPY.update(how=how, bytes=copied)
             except BaseException as exc:  # e.g. a full disk: do not leave half a copy taking the space
                 with contextlib.suppress(FileNotFoundError):
                     tmp.unlink()
@@ -307,6 +493,8 @@ def write_transaction(db: Path, *, create: bool = False, wait_seconds: float = L
             con.close()
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
+            if STANDBY and db.exists():
+                _keep_as_standby(db, live_sums if live_sums is not None else block_sums(db))
             os.replace(tmp, db)
             _fsync_dir(db.parent)
         except BaseException:

@@ -24,9 +24,8 @@ frame = reads.read(queries.kecamatan_map_frame, f)
 density = reads.read(queries.request_density, f)
 shapes = reads.boundaries()
 
-spec = maps.kecamatan_deck(frame, metric, lang, widgets.map_view(), density=density, boundaries=shapes,
-                           map_style=os.environ.get("PANTAU_MAP_STYLE") or None)
-widgets.deck(spec, lang)
+widgets.kecamatan_map(frame, metric, lang, density=density, boundaries=shapes,
+                      map_style=os.environ.get("PANTAU_MAP_STYLE") or None)
 st.html(widgets.legend_html(maps.legend(frame, metric, lang), t(f"map.metric.{metric}", lang)))
 st.caption(t("map.explain_polygons" if shapes else "map.explain_circles", lang))
 if shapes is not None and len(maps.match_boundaries(shapes, frame)) < len(frame):

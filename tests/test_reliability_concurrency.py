@@ -89,6 +89,9 @@ def _run(sample_db: Path, tmp_path: Path, seconds: float, files_per_loader: int)
 
     assert not errors, repr(errors[:3])
     assert [r.status for r in results] == ["loaded"] * len(files), [(r.status, r.errors[:1]) for r in results]
+    # the first load copies the whole file; a later one levels the standby by blocks unless the shared Reader still
+    # held it (then it copies): both paths run under the readers
+    assert {r.copied["how"] for r in results} <= {"copy", "blocks"} and results[0].copied["how"] == "copy"
     # Every total a reader saw is base + the sizes of some set of finished loads: a snapshot, never a mix.
     possible = {base}
     for n in sizes.values():
@@ -98,7 +101,8 @@ def _run(sample_db: Path, tmp_path: Path, seconds: float, files_per_loader: int)
     assert final == base + sum(sizes.values())
     tables = ops.verify(db)  # every block readable
     assert tables["fct_service_requests"] == 30_000 + sum(sizes.values())
-    return {"reads": reads[0], "distinct_totals_seen": len(seen), "loads": len(results)}
+    return {"reads": reads[0], "distinct_totals_seen": len(seen), "loads": len(results),
+            "levelled_by_blocks": sum(r.copied["how"] == "blocks" for r in results)}
 
 
 def test_reads_during_two_concurrent_loaders(sample_db: Path, tmp_path: Path) -> None:

@@ -200,10 +200,11 @@ def test_streamlit_reads_the_same_values() -> None:
     code = ("from streamlit import config; config.get_config_options(force_reparse=True); "
             "print(config.get_option('client.showErrorDetails'), config.get_option('client.toolbarMode'), "
             "config.get_option('server.enableXsrfProtection'), config.get_option('server.maxUploadSize'), "
-            "config.get_option('runner.magicEnabled'))")
+            "config.get_option('runner.magicEnabled'), config.get_option('runner.postScriptGC'))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["none", "viewer", "True", "50", "False"]
+    # postScriptGC off: no full garbage collection after every page view (benchmarks/README.md, "How many viewers")
+    assert out.stdout.split() == ["none", "viewer", "True", "50", "False", "False"]
 
 
 def test_secrets_are_gitignored_and_documented() -> None:

@@ -26,6 +26,7 @@ from etl.ingest.sniff import DELIMITER_NAMES, Sniffed, sniff
 from etl.ingest.validate import byte_to_line, collect, line_map, messages, write_rejects
 from etl.reference import refresh_calendar
 from etl.store import (
+    LAST_COPY,
     StoreBusy,
     StoreError,
     check_readable,
@@ -214,6 +215,7 @@ def load_file(db: Path, dataset: str, path: Path, *, mode: str | None = None, pa
         t_copy = time.perf_counter()
         with write_transaction(db, refresh=False) as con:
             res.timings["copy"] = round(time.perf_counter() - t_copy, 3)
+            res.copied = dict(LAST_COPY)
             previous = _already_loaded(con, dataset, s.sha256)  # another load may have won the race for the lock
             if previous is not None:
                 res.status, res.load_id = "unchanged", previous

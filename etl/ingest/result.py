@@ -60,6 +60,7 @@ class LoadResult:
     mode: str | None = None
     sha256: str | None = None
     timings: dict[str, float] = field(default_factory=dict)   # seconds per phase
+    copied: dict[str, Any] = field(default_factory=dict)      # how the private copy was made (etl.store.LAST_COPY)
 
     @property
     def ok(self) -> bool:

@@ -11,6 +11,6 @@ SELECT date_trunc('month', day)::DATE AS month, kecamatan_code, service_code, ch
        sum(completed)::BIGINT AS completed,
        sum(on_time)::BIGINT AS on_time,
        sum(hours_sum)::DOUBLE AS hours_sum
-FROM mart_requests_daily
+FROM {daily}
 GROUP BY ALL
 
