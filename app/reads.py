@@ -24,7 +24,7 @@ from kpi.db import DataUnavailable, Reader
 
 CACHE_TTL = 600          # seconds: a new load changes reader.version() anyway, so this only bounds staleness of memory
 CACHE_ENTRIES = 256      # per process; every entry is a small aggregated frame
-READ_MODULES = ("kpi.queries", "kpi.metrics", "kpi.kiosk_data", "kpi.smartcity", "kpi.alerts.decide")
+READ_MODULES = ("kpi.queries", "kpi.metrics", "kpi.kiosk_data", "kpi.smartcity", "kpi.alerts.decide", "kpi.skm")
 
 
 @st.cache_resource(show_spinner=False)

@@ -43,6 +43,7 @@ PAGES = (
     PageSpec("map", "pages/map.py", "peta"),
     PageSpec("tourism", "pages/tourism.py", "pariwisata", filters="dates", default_period="all"),
     PageSpec("smartcity", "pages/smartcity.py", "kota-cerdas", filters="dates", default_period="ytd"),
+    PageSpec("satisfaction", "pages/satisfaction.py", "kepuasan", filters="dates", default_period="ytd"),
     PageSpec("data", "pages/data.py", "tentang-data", filters="none"),
     PageSpec("upload", "pages/upload.py", "unggah", filters="none"),
     PageSpec("alerts", "pages/alerts.py", "peringatan", filters="none"),

@@ -8,11 +8,14 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import duckdb
+
 from base.clock import now_local
 from base.settings import city_dir, city_settings
 from etl.audit import next_load_id, record_load
 from etl.generate import SAMPLE_SOURCE, SampleWindow, generate_requests, generate_tourism
 from etl.reference import CALENDAR_AHEAD, load_reference, refresh_calendar, write_calendar
+from etl.skm_sample import generate_skm
 from etl.store import refresh_marts, write_transaction, write_views
 
 DEFAULT_ROWS = 400_000
@@ -49,6 +52,19 @@ def _sample_programmes(db: Path, pack: Path, city: str | None, progress: Callabl
     progress(f"Sample master plan: {res.rows_loaded} programme reports")
 
 
+def _sample_survey(con: duckdb.DuckDBPyConnection, window: SampleWindow, seed: int, prefix: str,
+                   progress: Callable[[str], None]) -> None:
+    """The satisfaction survey's sample respondents and follow-up actions (etl/skm_sample.py), each as a sample
+    load: only beside sample requests, whose counts each unit's sample follows."""
+    ids = (next_load_id(con), next_load_id(con))
+    respondents, actions = generate_skm(con, window, seed, ids, prefix)
+    for load_id, dataset, n in ((ids[0], "skm", respondents), (ids[1], "skm_actions", actions)):
+        record_load(con, load_id=load_id, dataset=dataset, file_name=f"sample generator, seed {seed}", sha256=None,
+                    mode="sample", rows_read=n, rows_loaded=n, rows_rejected=0, status="loaded",
+                    source=SAMPLE_SOURCE)
+    progress(f"Sample satisfaction survey: {respondents:,} respondents, {actions} follow-up actions")
+
+
 def build(db: Path, *, rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED, city: str | None = None,
           progress: Callable[[str], None] = print) -> dict[str, float]:
     """Create `db` from scratch (atomically replacing any existing file); return timing figures."""
@@ -76,6 +92,7 @@ def build(db: Path, *, rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED, city:
         t2 = time.perf_counter()
         if rows > 0:
             progress(f"  {rows:,} rows in {t2 - t1:.1f} s ({rows / max(t2 - t1, 1e-9):,.0f} rows/s)")
+            _sample_survey(con, window, seed, settings.request_id_prefix, progress)
         load_id = next_load_id(con)
         n_tourism = generate_tourism(con, pack, settings, seed, load_id)
         record_load(con, load_id=load_id, dataset="tourism", file_name=f"sample generator, seed {seed}", sha256=None,

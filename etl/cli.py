@@ -252,6 +252,93 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_skm(args: argparse.Namespace) -> int:
+    # The read side's survey figures (kpi.skm), imported here so a `load` never loads them.
+    import kpi.skm as skm
+    from base.i18n import t
+    from kpi.db import Reader
+    from kpi.filters import Filters
+
+    lang = args.lang
+    if args.date_to < args.date_from:
+        raise UsageError(t("satisfaction.error.dates", lang, to=args.date_to, start=args.date_from))
+    db = db_path(args.db)
+    check_readable(db)
+    r = Reader(db)
+    services = tuple(args.service or ())
+    try:
+        skm.check(r, args.unit, services, lang)
+    except skm.SkmError as exc:
+        raise UsageError(exc.message(lang)) from None
+    f = Filters(args.date_from, args.date_to, services=services)
+    if args.json:
+        print(json.dumps(skm.summary_json(r, f, args.unit), ensure_ascii=False))
+        return EXIT_OK
+    _print_skm(r, f, args.unit, lang)
+    return EXIT_OK
+
+
+def _print_skm(r: Any, f: Any, unit: str | None, lang: str) -> None:
+    """The survey's figures as a table a person reads (the same figures as --json, with names and on-time rates)."""
+    import kpi.fmt as fmt
+    import kpi.skm as skm
+    from base.i18n import t
+
+    service = t("satisfaction.cli.service", lang, codes=", ".join(f.services)) if f.services else ""
+    print(t("satisfaction.cli.header", lang, start=fmt.day(f.date_from, lang), end=fmt.day(f.date_to, lang),
+            service=service))
+    frame = skm.unit_results(r, f, lang, unit)
+    if frame.empty:
+        print(t("satisfaction.cli.none", lang))
+        return
+    header = t("satisfaction.cli.columns", lang).split("|")
+    name = 44  # a unit's name is cut to this many characters: the code beside it says which unit
+    rows = [[f"{row.unit_code:<12} {row.name if len(row.name) <= name else row.name[:name - 1] + '…'}",
+             fmt.number(row.respondents, lang),
+             "–" if row.sample_needed is None or row.sample_needed != row.sample_needed
+             else fmt.number(row.sample_needed, lang),
+             fmt.number(row.ikm_2dp, lang, 2), row.mutu, fmt.percent(row.on_time_rate, lang)]
+            for row in frame.itertuples()]
+    widths = [max(len(str(x[i])) for x in [header, *rows]) for i in range(len(header))]
+    for line in [header, *rows]:
+        print("  ".join(str(v).ljust(w) if i == 0 else str(v).rjust(w) for i, (v, w) in
+                        enumerate(zip(line, widths, strict=True))))
+    every = skm.overall(r, f, unit)
+    print(t("satisfaction.cli.overall", lang, units=every["units"], respondents=fmt.number(every["respondents"], lang),
+            ikm=fmt.number(every["ikm"], lang, 2), grade=every["mutu"]))
+
+
+def cmd_skm_report(args: argparse.Namespace) -> int:
+    # The report is drawn by the read side's briefing engine (kpi.briefing.skm_report), imported here only.
+    import kpi.skm as skm
+    from base.i18n import t
+    from kpi.briefing.skm_report import ReportRequest, make
+    from kpi.db import Reader
+
+    lang = args.lang
+    out = Path(args.out).expanduser()
+    problem = _unwritable(out)
+    if problem:
+        raise UsageError(t("satisfaction.error.out", lang, path=out, reason=problem))
+    db = db_path(args.db)
+    check_readable(db)
+    try:
+        req = ReportRequest(args.unit, skm.period_name(args.period), lang, tuple(args.service or ()))
+        report = make(Reader(db), req)
+    except skm.SkmError as exc:
+        raise UsageError(exc.message(lang)) from None
+    partial = out.with_name(f".{out.name}.part")  # a reader never sees half a file
+    try:
+        partial.write_bytes(report.pdf)
+        os.replace(partial, out)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UsageError(t("satisfaction.error.out", lang, path=out, reason=exc.strerror or exc)) from None
+    print(t("satisfaction.cli.written", lang, path=out, unit=req.unit, period=req.period, pages=report.pages,
+            size=f"{len(report.pdf) / 1024:,.0f} KB"))
+    return EXIT_OK
+
+
 def _at(text: str | None, lang: str) -> Any:
     from datetime import datetime
 
@@ -448,6 +535,30 @@ def parser() -> argparse.ArgumentParser:
     br.add_argument("--email", action="store_true", help="also send it to the list in .streamlit/secrets.toml "
                     "([briefing]: host, port, from, to; see docs/operations.md)")
     br.set_defaults(func=cmd_briefing)
+
+    sk = sub.add_parser("skm", help="the satisfaction index (IKM) of each unit with respondents in a period, and "
+                        "the city's (Permenpan RB 14/2017)")
+    sk.add_argument("--db")
+    sk.add_argument("--from", dest="date_from", type=_date, required=True, help=f"first day, YYYY-MM-DD ({zone})")
+    sk.add_argument("--to", dest="date_to", type=_date, required=True, help=f"last day, YYYY-MM-DD ({zone}), "
+                    "inclusive")
+    sk.add_argument("--unit", help="one unit's code, e.g. DISDUKCAPIL (default: every unit)")
+    sk.add_argument("--service", action="append", help="only respondents naming this service, e.g. KTP_EL "
+                    "(repeatable)")
+    sk.add_argument("--json", action="store_true", help="print one JSON object (data/README.md, 'Satisfaction')")
+    sk.add_argument("--lang", choices=["id", "en"], default="id", help="language of the table and messages "
+                    "(default id)")
+    sk.set_defaults(func=cmd_skm)
+
+    sr = sub.add_parser("skm-report", help="one unit's SKM report for a survey period as a PDF")
+    sr.add_argument("--db")
+    sr.add_argument("--unit", required=True, help="the unit's code, e.g. DISDUKCAPIL")
+    sr.add_argument("--period", required=True, help="the survey period: YYYY-S1, YYYY-S2, YYYY-Qn or YYYY")
+    sr.add_argument("--service", action="append", help="only respondents naming this service (repeatable)")
+    sr.add_argument("--lang", choices=["id", "en"], default="id", help="language of the report and messages "
+                    "(default id)")
+    sr.add_argument("--out", required=True, help="the PDF file to write")
+    sr.set_defaults(func=cmd_skm_report)
 
     al = sub.add_parser("alerts", help="decide which alerts hold (the city pack's alerts.toml) and tell their "
                         "recipients ([alerts] in .streamlit/secrets.toml); cron, every 15 minutes and after each load",

@@ -18,12 +18,13 @@ import numpy as np
 import pandas as pd
 
 from base.i18n import t
-from kpi import fmt, theme
+from kpi import fmt, skm, theme
 from kpi.metrics import INDEX_AMBER, INDEX_BANDS, INDEX_GREEN, SCORE_CAP, index_status
 from kpi.smartcity import STATUS_SYMBOLS, STATUSES
 from kpi.theme import (
     AGE_COLOURS,
     ALERT_STEP_COLOURS,
+    GRADE_COLOURS,
     MAX_GROUPS,
     MUTED,
     OKABE_ITO,
@@ -769,6 +770,226 @@ def programme_progress_chart(lang: str, order: tuple[str, ...]) -> alt.Chart:
         x=alt.X("x:Q"))
     return _finish(alt.layer(bars, ticks, _status_axis(list(order)), target).resolve_axis(y="independent"), lang,
                    height=_rows_height(len(order), extra=170, per_row=32))
+
+
+# --- satisfaction survey (kpi/skm.py) -------------------------------------------------------------------------------
+IKM_AXIS = [25, 50, skm.GRADE_BANDS[2][1], skm.GRADE_BANDS[1][1], skm.GRADE_BANDS[0][1], 100]
+
+
+def _grade_scale(lang: str) -> alt.Scale:
+    return alt.Scale(domain=[f"{g} · {t(f'satisfaction.grade.{g}', lang)}" for g in GRADE_COLOURS],
+                     range=list(GRADE_COLOURS.values()))
+
+
+def _grade_words(grade: str | None, lang: str) -> str:
+    return f"{grade} · {t(f'satisfaction.grade.{grade}', lang)}" if grade else t("satisfaction.grade.none", lang)
+
+
+def _band_rules() -> alt.Chart:
+    """Dashed lines at the lower bounds of grades C, B and A."""
+    bounds = [float(low) for _, low in skm.GRADE_BANDS]
+    return alt.Chart(pd.DataFrame({"x": bounds})).mark_rule(color=MUTED, strokeDash=[4, 3]).encode(x=alt.X("x:Q"))
+
+
+def _grade_bars(label: str, value: str, order: tuple[str, ...], value_title: str, lang: str,
+                tooltip: list[alt.Tooltip]) -> alt.LayerChart:
+    """Horizontal bars of an index on 25-100 (`value`), one per `label` in `order`, coloured by grade, each with its
+    value and grade letter written beside it (`text`), and the grade bounds drawn."""
+    y = alt.Y(f"{label}:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False))
+    x = alt.X(f"{value}:Q", title=value_title, scale=alt.Scale(domain=[25, 108], nice=False, zero=False),
+              axis=alt.Axis(values=[float(v) for v in IKM_AXIS], format=".2~f"))
+    bars = alt.Chart(_rows()).mark_bar().encode(
+        y=y, x=x, x2=alt.X2Datum(25),  # bars start at the index's floor, 25, not at a zero off the scale
+        color=alt.Color("grade_label:N", title=t("satisfaction.chart.grade", lang), scale=_grade_scale(lang),
+                                  legend=alt.Legend(orient="top")),
+        tooltip=tooltip)
+    text = alt.Chart(_rows()).mark_text(align="left", dx=4, color=TEXT, fontSize=12).encode(
+        y=y, x=alt.X(f"{value}:Q"), text=alt.Text("text:N"))
+    return alt.layer(bars, _band_rules(), text)
+
+
+def _units_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
+    data = df.sort_values(["ikm", "name"], ascending=[False, True]).assign(
+        ikm_fmt=lambda d: d["ikm_2dp"].map(lambda v: fmt.number(v, lang, 2)),
+        grade_label=lambda d: d["mutu"].map(lambda g: _grade_words(g, lang)),
+        respondents_fmt=lambda d: d["respondents"].map(lambda v: fmt.number(v, lang)),
+        needed_fmt=lambda d: d["sample_needed"].map(lambda v: "–" if _missing(v) else fmt.number(v, lang)),
+    )
+    data["text"] = data["ikm_fmt"] + " " + data["mutu"]
+    return data[["unit_code", "name", "ikm", "ikm_fmt", "mutu", "grade_label", "respondents", "respondents_fmt",
+                 "needed_fmt", "text"]], (lang, tuple(data["name"]))
+
+
+def _units_description(frame: pd.DataFrame, lang: str, order: tuple[str, ...]) -> str:
+    if frame.empty:
+        return t("satisfaction.none_in_period", lang)
+    top, bottom = frame.iloc[0], frame.iloc[-1]
+    return t("satisfaction.chart.units_desc", lang, n=len(frame), top=top["name"], top_value=top["ikm_fmt"],
+             top_grade=top["mutu"], bottom=bottom["name"], bottom_value=bottom["ikm_fmt"],
+             bottom_grade=bottom["mutu"], poor=int(frame["mutu"].isin(skm.POOR_GRADES).sum()))
+
+
+@builder(_units_rows, _units_description)
+def satisfaction_units_chart(lang: str, order: tuple[str, ...]) -> alt.LayerChart:
+    """The IKM of each unit with respondents (kpi.skm.unit_results), highest first, coloured and lettered by grade,
+    with the grade bounds drawn."""
+    tips = [alt.Tooltip("name:N", title=t("satisfaction.col.unit", lang)),
+            alt.Tooltip("ikm_fmt:N", title=t("satisfaction.col.ikm", lang)),
+            alt.Tooltip("grade_label:N", title=t("satisfaction.col.mutu", lang)),
+            alt.Tooltip("respondents_fmt:N", title=t("satisfaction.col.respondents", lang)),
+            alt.Tooltip("needed_fmt:N", title=t("satisfaction.col.sample_needed", lang))]
+    chart = _grade_bars("name", "ikm", order, t("satisfaction.chart.ikm", lang), lang, tips)
+    return _finish(chart, lang, height=_rows_height(len(order), extra=110, per_row=24))
+
+
+def element_label(unsur: str, lang: str) -> str:
+    """'U3 Waktu penyelesaian': an element's code and its name (data/skm.toml, through base.skm)."""
+    return f"{unsur} {skm.element_name(unsur, lang)}"
+
+
+def _elements_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
+    data = df.sort_values("rank").assign(
+        element=lambda d: d["unsur"].map(lambda u: element_label(u, lang)),
+        index_fmt=lambda d: d["index"].map(lambda v: fmt.number(v, lang, 2)),
+        nrr_fmt=lambda d: d["nrr"].map(lambda v: fmt.number(v, lang, 3)),
+        grade_label=lambda d: d["mutu"].map(lambda g: _grade_words(g, lang)),
+    )
+    data["text"] = data["index_fmt"] + " " + data["mutu"]
+    return data[["unsur", "element", "nrr", "nrr_fmt", "index", "index_fmt", "mutu", "grade_label", "rank",
+                 "text"]], (lang, tuple(data["element"]))
+
+
+def _elements_description(frame: pd.DataFrame, lang: str, order: tuple[str, ...]) -> str:
+    if frame.empty:
+        return t("satisfaction.none_in_period", lang)
+    low, high = frame.iloc[0], frame.iloc[-1]
+    return t("satisfaction.chart.elements_desc", lang, low=low["element"], low_value=low["index_fmt"],
+             low_grade=low["mutu"], high=high["element"], high_value=high["index_fmt"], high_grade=high["mutu"])
+
+
+@builder(_elements_rows, _elements_description)
+def satisfaction_elements_chart(lang: str, order: tuple[str, ...]) -> alt.LayerChart:
+    """The nine elements' index (25 x NRR, kpi.skm.element_table), lowest on top, coloured and lettered by grade."""
+    tips = [alt.Tooltip("element:N", title=t("satisfaction.col.unsur", lang)),
+            alt.Tooltip("nrr_fmt:N", title=t("satisfaction.col.nrr", lang)),
+            alt.Tooltip("index_fmt:N", title=t("satisfaction.col.index", lang)),
+            alt.Tooltip("grade_label:N", title=t("satisfaction.col.mutu", lang))]
+    chart = _grade_bars("element", "index", order, t("satisfaction.chart.index", lang), lang, tips)
+    return _finish(chart, lang, height=_rows_height(len(order), extra=110, per_row=28))
+
+
+def _trend_rows(df: pd.DataFrame, unit_name: str | None, lang: str) -> tuple[pd.DataFrame, tuple]:
+    city = t("satisfaction.chart.city", lang)
+    data = df.assign(
+        series=df["scope"].map(lambda s: city if s == "city" else (unit_name or s)),
+        semester_label=df["semester"].map(lambda s: skm.period_text(str(s), lang)),
+        ikm_fmt=df["ikm_2dp"].map(lambda v: fmt.number(v, lang, 2)),
+        grade_label=df["mutu"].map(lambda g: _grade_words(g, lang)),
+        respondents_fmt=df["respondents"].map(lambda v: fmt.number(v, lang)),
+    )
+    data["text"] = data["ikm_fmt"] + " " + data["mutu"]
+    series = tuple(dict.fromkeys(data["series"]))
+    return data[["semester", "semester_label", "scope", "series", "ikm", "ikm_fmt", "mutu", "grade_label",
+                 "respondents", "respondents_fmt", "text"]], (lang, series, tuple(dict.fromkeys(
+                     data["semester_label"])))
+
+
+def _trend_description(frame: pd.DataFrame, lang: str, series: tuple[str, ...], semesters: tuple[str, ...]) -> str:
+    if frame.empty:
+        return t("satisfaction.none_in_period", lang)
+    parts = []
+    for name in series:
+        rows = frame[frame["series"] == name]
+        parts.append(t("satisfaction.chart.trend_series", lang, name=name,
+                       start=f"{rows.iloc[0]['ikm_fmt']} ({rows.iloc[0]['mutu']})",
+                       end=f"{rows.iloc[-1]['ikm_fmt']} ({rows.iloc[-1]['mutu']})"))
+    return t("satisfaction.chart.trend_desc", lang, first=semesters[0], last=semesters[-1], series="; ".join(parts))
+
+
+@builder(_trend_rows, _trend_description)
+def satisfaction_trend_chart(lang: str, series: tuple[str, ...], semesters: tuple[str, ...]) -> alt.LayerChart:
+    """The IKM by semester (kpi.skm.semester_trend): the city's, and the chosen unit's beside it, each point with its
+    value and grade letter, over the B and A bounds."""
+    # 'Semester 1' over '2026': eight half-years fit a printed page's width too
+    x = alt.X("semester_label:N", sort=list(semesters), title=t("satisfaction.chart.semester", lang),
+              axis=alt.Axis(labelAngle=0, labelExpr="[slice(datum.label, 0, -5), slice(datum.label, -4)]"))
+    y = alt.Y("ikm:Q", title=t("satisfaction.chart.ikm", lang), scale=alt.Scale(zero=False, padding=16),
+              axis=alt.Axis(format=".0f"))
+    colour = alt.Color("series:N", title=t("satisfaction.chart.series", lang),
+                       scale=alt.Scale(domain=list(series), range=[OKABE_ITO[0], OKABE_ITO[5]][: len(series)]),
+                       legend=alt.Legend(orient="top"))
+    dash = alt.StrokeDash("series:N", title=t("satisfaction.chart.series", lang),
+                          scale=alt.Scale(domain=list(series), range=[[1, 0], [6, 3]][: len(series)]))
+    tips = [alt.Tooltip("semester_label:N", title=t("satisfaction.chart.semester", lang)),
+            alt.Tooltip("series:N", title=t("satisfaction.chart.series", lang)),
+            alt.Tooltip("ikm_fmt:N", title=t("satisfaction.col.ikm", lang)),
+            alt.Tooltip("grade_label:N", title=t("satisfaction.col.mutu", lang)),
+            alt.Tooltip("respondents_fmt:N", title=t("satisfaction.col.respondents", lang))]
+    line = alt.Chart(_rows()).mark_line(point=alt.OverlayMarkDef(size=60, filled=True), strokeWidth=2.5).encode(
+        x=x, y=y, color=colour, strokeDash=dash, tooltip=tips)
+    text = alt.Chart(_rows()).mark_text(dy=-12, fontSize=11, color=TEXT).encode(x=x, y=y, text=alt.Text("text:N"))
+    lows = pd.DataFrame({"y": [float(low) for _, low in skm.GRADE_BANDS[:2]],
+                         "text": [f"{g} ≥ {fmt.number(float(low), lang, 2)}" for g, low in skm.GRADE_BANDS[:2]]})
+    bounds = alt.Chart(lows).mark_rule(color=MUTED, strokeDash=[4, 3]).encode(y=alt.Y("y:Q"))
+    # the bounds' names sit right of the plot, where no point's label can be
+    bound_text = alt.Chart(lows).mark_text(align="left", dx=6, baseline="middle", color=MUTED, fontSize=11).encode(
+        y=alt.Y("y:Q"), x=alt.XValue(alt.expr("width")), text=alt.Text("text:N"))
+    return _finish(alt.layer(bounds, bound_text, line, text), lang, height=300)
+
+
+def profile_category(field: str, category: str, lang: str) -> str:
+    """A profile category as shown: 'Laki-laki' / 'Male' for L, 'tidak diisi' / 'not stated' for a blank."""
+    if not category:
+        return t("satisfaction.profile.blank", lang)
+    if field == "jenis_kelamin" and category.upper() in ("L", "P"):
+        return t(f"satisfaction.profile.{category.upper()}", lang)
+    return category
+
+
+def _profile_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
+    data = df.assign(
+        field_label=df["field"].map(lambda f: t(f"satisfaction.profile.{f}", lang)),
+        category_label=[profile_category(f, c, lang) for f, c in zip(df["field"], df["category"], strict=True)],
+        share_fmt=df["share"].map(lambda v: fmt.percent(v, lang, 0)),
+        respondents_fmt=df["respondents"].map(lambda v: fmt.number(v, lang)),
+    )
+    data["label"] = data["field_label"] + ": " + data["category_label"]
+    fields = tuple(dict.fromkeys(data["field_label"]))
+    return data[["field", "field_label", "category", "category_label", "label", "respondents", "respondents_fmt",
+                 "share", "share_fmt"]], (lang, tuple(data["label"]), fields)
+
+
+def _profile_description(frame: pd.DataFrame, lang: str, order: tuple[str, ...], fields: tuple[str, ...]) -> str:
+    if frame.empty:
+        return t("satisfaction.none_in_period", lang)
+    parts = []
+    for name in fields:
+        rows = frame[(frame["field_label"] == name) & (frame["category"] != "")]
+        if len(rows):
+            top = rows.sort_values("respondents", ascending=False).iloc[0]
+            parts.append(t("satisfaction.chart.profile_part", lang, field=name, category=top["category_label"],
+                           share=top["share_fmt"]))
+    total = int(frame[frame["field"] == frame["field"].iloc[0]]["respondents"].sum())
+    return t("satisfaction.chart.profile_desc", lang, n=fmt.number(total, lang), parts="; ".join(parts))
+
+
+@builder(_profile_rows, _profile_description)
+def satisfaction_profile_chart(lang: str, order: tuple[str, ...], fields: tuple[str, ...]) -> alt.LayerChart:
+    """The respondent profile (kpi.skm.profile): the share of respondents in each category of age, sex, education and
+    occupation, one colour per question, the share written beside each bar."""
+    y = alt.Y("label:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False))
+    x = alt.X("share:Q", title=t("satisfaction.chart.share", lang), axis=alt.Axis(format=".0%"))
+    bars = alt.Chart(_rows()).mark_bar().encode(
+        y=y, x=x, color=alt.Color("field_label:N", title=None, sort=list(fields),
+                                  scale=alt.Scale(domain=list(fields), range=OKABE_ITO[: len(fields)]),
+                                  legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("field_label:N", title=t("satisfaction.chart.question", lang)),
+                 alt.Tooltip("category_label:N", title=t("satisfaction.chart.category", lang)),
+                 alt.Tooltip("respondents_fmt:N", title=t("satisfaction.col.respondents", lang)),
+                 alt.Tooltip("share_fmt:N", title=t("satisfaction.chart.share", lang))])
+    text = alt.Chart(_rows()).mark_text(align="left", dx=4, color=TEXT, fontSize=11).encode(
+        y=y, x=alt.X("share:Q"), text=alt.Text("share_fmt:N"))
+    return _finish(alt.layer(bars, text), lang, height=_rows_height(len(order), extra=90, per_row=20))
 
 
 # --- alerts ------------------------------------------------------------------------------------------------------

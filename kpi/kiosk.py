@@ -17,7 +17,7 @@ from base import clock
 from kpi import fmt
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "data" / "kiosk.toml"
-VIEWS = ("overview", "services", "map", "tourism", "pillars")
+VIEWS = ("overview", "services", "map", "tourism", "pillars", "satisfaction")
 THEMES = ("dark", "light")
 LANGS = ("id", "en")
 ROTATE_RANGE = (5, 3600)

@@ -4,6 +4,7 @@ view, the full-screen CSS and the watchdog script. No st.* here; everything is s
 from __future__ import annotations
 
 import json
+import math
 from html import escape
 from urllib.parse import quote
 
@@ -392,3 +393,38 @@ def watchdog_html(reload_hours: float, lang: str, theme: str = "dark") -> str:
   setInterval(check, 5000);
 }})();
 </script>"""
+
+
+def grades_html(frame: pd.DataFrame, lang: str, theme: str, min_count: int) -> str:
+    """The units' grades as service halls display them: a tile per unit (kpi_data.satisfaction's frame, highest
+    first) with its grade letter big in the grade's colour, its words and its IKM; a unit with too few respondents
+    says so instead. The letter is always written: the colour only repeats it."""
+    p = palette(theme)
+    colours = {"A": p["good"], "B": p["a"], "C": p["amber"], "D": p["bad"]}
+    columns = max(1, math.ceil(math.sqrt(len(frame) * 1.2)))  # wider than tall
+    rows = max(1, math.ceil(len(frame) / columns))
+    row_vh = 57 / rows  # the text grows with the tiles: a city of few units gets larger names, not emptier tiles
+    letter_vh, name_vh, detail_vh = 0.36 * row_vh, min(0.19 * row_vh, 2.7), min(0.17 * row_vh, 2.4)
+    tiles = []
+    for row in frame.itertuples(index=False):
+        if row.grade is None or row.grade != row.grade:
+            letter, detail, colour = "–", escape(t("satisfaction.kiosk.withheld", lang, n=min_count)), p["none"]
+        else:
+            letter, colour = escape(str(row.grade)), colours.get(str(row.grade), p["none"])
+            detail = f"{escape(str(row.words))} · <b>{escape(fmt.number(row.ikm, lang, 2))}</b>"
+        tiles.append(f'<div class="k-grade" data-grade="{letter}"><div class="k-letter" style="background:{colour}">'
+                     f'{letter}</div><div class="k-unit"><div class="k-uname">{escape(str(row.name))}</div>'
+                     f'<div class="k-udetail">{detail}</div></div></div>')
+    css = (f".k-grades {{display: grid; grid-template-columns: repeat({columns}, 1fr);"
+           f" grid-template-rows: repeat({rows}, 1fr); gap: 1vh 1vw; height: 57vh;}}"
+           f" .k-grade {{display: flex; align-items: center; gap: .8vw; background: {p['panel']}; border-radius: 1vh;"
+           " padding: .6vh .6vw; min-width: 0; overflow: hidden;}"
+           f" .k-letter {{flex: none; height: 62%; aspect-ratio: 1; border-radius: .8vh; color: {p['bg']};"
+           " display: flex; align-items: center; justify-content: center; font-weight: 800;"
+           f" font-size: clamp(22px, {letter_vh:.2f}vh, 400px);}}"
+           f" .k-unit {{min-width: 0;}} .k-uname {{color: {p['fg']}; font-size: clamp(12px, {name_vh:.2f}vh, 160px);"
+           " font-weight: 700; line-height: 1.15; overflow: hidden; overflow-wrap: anywhere; display: -webkit-box;"
+           " -webkit-line-clamp: 2; -webkit-box-orient: vertical;}"
+           f" .k-udetail {{color: {p['muted']}; font-size: clamp(11px, {detail_vh:.2f}vh, 140px);}}"
+           f" .k-udetail b {{color: {p['fg']};}}")
+    return f'<style>{css}</style><div class="k-grades">{"".join(tiles)}</div>'

@@ -10,7 +10,7 @@ import pandas as pd
 
 from base.i18n import t
 from base.settings import city_settings
-from kpi import fmt, metrics, queries, smartcity
+from kpi import fmt, metrics, queries, skm, smartcity
 from kpi.db import Reader
 from kpi.filters import Filters
 from kpi.kiosk import Trend, count_text, trend, withheld
@@ -189,13 +189,48 @@ def pillars(r: Reader, lang: str) -> View | None:
                 frame[["pillar", "pillar_label", "status", "status_label", "n"]])
 
 
+def satisfaction(r: Reader, lang: str, min_count: int) -> View | None:
+    """The satisfaction survey's latest published semester (kpi.skm.latest_semester): the city IKM and grade
+    (kpi.skm.overall), how many units are graded A or B and C or D, and each unit's IKM and grade, highest first; a
+    unit with fewer than `min_count` respondents is listed without its figures (and not counted). Aggregates only;
+    None without survey data."""
+    semester = skm.latest_semester(r)
+    if semester is None:
+        return None
+    f = Filters(*skm.period_range(semester))
+    units = skm.unit_results(r, f, lang)
+    shown = units[units["respondents"] >= min_count]
+    city = skm.overall(r, f)
+    grade = city["mutu"]
+    good = int(shown["mutu"].isin(("A", "B")).sum())
+    numbers = (
+        BigNumber(t("satisfaction.kiosk.city", lang), fmt.number(city["ikm"], lang, 2)),
+        BigNumber(t("satisfaction.kiosk.grade", lang),
+                  f"{grade} · {t(f'satisfaction.grade.{grade}', lang)}" if grade else "–"),
+        BigNumber(t("satisfaction.kiosk.graded", lang), fmt.number(good, lang)),
+        BigNumber(t("satisfaction.kiosk.poor", lang), fmt.number(len(shown) - good, lang)),
+    )
+    withheld = units["respondents"] < min_count
+    frame = pd.DataFrame({
+        "unit_code": units["unit_code"], "name": units["unit_code"].map(skm.unit_short_names(r)),
+        "ikm": units["ikm_2dp"].where(~withheld), "grade": units["mutu"].where(~withheld),
+        "words": [None if w else t(f"satisfaction.grade.{g}", lang) for g, w in zip(units["mutu"], withheld,
+                                                                                    strict=True)],
+    }).sort_values(["ikm", "name"], ascending=[False, True], na_position="last").reset_index(drop=True)
+    subtitle = t("satisfaction.kiosk.subtitle", lang, period=skm.period_text(semester, lang),
+                 n=fmt.number(int(units["respondents"].sum()), lang))
+    return View("satisfaction", t("satisfaction.kiosk.title", lang), subtitle, numbers, frame)
+
+
 def view(r: Reader, name: str, lang: str, min_count: int) -> View | None:
     """The named view for the last 30 days up to the newest data; None when there are no requests yet (the pillar
-    view: no master plan)."""
+    view: no master plan; the satisfaction view: no survey, and it shows the latest published semester)."""
     if name == "tourism":
         return tourism(r, lang)
     if name == "pillars":
         return pillars(r, lang)
+    if name == "satisfaction":
+        return satisfaction(r, lang, min_count)
     _, latest = queries.data_bounds(r)
     if latest is None:
         return None

@@ -322,7 +322,8 @@ def built_for(r: Reader) -> str | None:
 
 
 def has_sample_data(r: Reader) -> bool:
-    """True while any generated data is in the database (a load with source 'sample' or sample tourism rows)."""
+    """True while any generated data is in the database (requests or survey respondents of a load with source
+    'sample', or sample tourism rows)."""
     row = r.one(
         """
         SELECT EXISTS (SELECT 1 FROM fct_service_requests AS f JOIN loads AS l USING (load_id)
@@ -330,7 +331,13 @@ def has_sample_data(r: Reader) -> bool:
             OR EXISTS (SELECT 1 FROM fct_tourism_monthly WHERE source LIKE 'sample:%')
         """
     )
-    return bool(row[0])
+    if row[0]:
+        return True
+    survey = r.one("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'fct_skm_responses' "
+                   "AND database_name = current_database()")  # a database of an older release has no survey
+    return bool(survey[0]) and bool(r.one(
+        "SELECT EXISTS (SELECT 1 FROM fct_skm_responses AS f JOIN loads AS l USING (load_id) "
+        "WHERE l.source = 'sample')")[0])
 
 
 def data_dictionary(r: Reader) -> pd.DataFrame:

@@ -31,6 +31,9 @@ NO_STATUS = "#6E7781"
 # On-time rate against the city's target (processing page); the open backlog within and past its deadline.
 TARGET_COLOURS = {"at_target": "#0072B2", "below_target": "#D55E00"}
 AGE_COLOURS = {"within": "#0072B2", "past_sla": "#D55E00"}
+# The satisfaction survey's grades (kpi.skm), A to D: dark green, navy, ochre, brick red — 3:1 or more on white and
+# apart in lightness, so they stay apart without colour vision. Every grade is also written as its letter and words.
+GRADE_COLOURS = {"A": "#0F572C", "B": "#14256B", "C": "#B88A00", "D": "#C43E1C"}
 # The steps of an alert rule (kpi.alerts), first to last: each 3:1 or more on white, told apart by lightness too.
 ALERT_STEP_COLOURS = ("#0072B2", "#D55E00", "#882255", "#332288", "#000000")
 

@@ -9,7 +9,7 @@ import streamlit as st
 from app import reads, urlstate, widgets
 from app.nav import document_language, frame
 from base.i18n import t
-from kpi import fmt, kiosk, kiosk_charts, smartcity
+from kpi import fmt, kiosk, kiosk_charts, skm, smartcity
 from kpi.db import DataUnavailable
 
 frame()  # run alone (a fresh server's first address), this opens the app around it
@@ -17,9 +17,11 @@ frame()  # run alone (a fresh server's first address), this opens the app around
 st.set_page_config(page_title="Pantau", layout="wide", initial_sidebar_state="collapsed")
 settings = kiosk.safe_settings()
 screen = kiosk.parse_screen(st.query_params.to_dict(), settings)
-try:  # the pillar view only rotates while a master plan is loaded
+try:  # the pillar view only rotates while a master plan is loaded, the satisfaction view while a survey is
     if "pillars" in screen.views and not reads.read(smartcity.has_programmes):
         screen = replace(screen, views=tuple(v for v in screen.views if v != "pillars") or screen.views)
+    if "satisfaction" in screen.views and not reads.read(skm.has_responses):
+        screen = replace(screen, views=tuple(v for v in screen.views if v != "satisfaction") or screen.views)
 except DataUnavailable:
     pass
 lang, theme, min_count = screen.lang, screen.theme, settings.min_count
@@ -52,6 +54,9 @@ def rotation() -> None:
         st.html(f'<div class="k-empty">{t("kiosk.no_data", lang)}</div>')
         return
     st.html(kiosk_charts.big_numbers_html(view.numbers, theme))
+    if name == "satisfaction":  # the units' grades as tiles, as service halls display them
+        st.html(kiosk_charts.grades_html(view.frame, lang, theme, min_count))
+        return
     if view.frame.empty:  # nothing to draw (no tourism figures yet): say so rather than show empty axes
         st.html(f'<div class="k-empty">{t("kiosk.no_figures", lang)}</div>')
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # The dashboard pages of the registry (upload, alerts, kiosk and the accessibility statement have tests of their own),
 # and the Vega charts each draws.
 PAGES = [s.key for s in registry.PAGES if s.key not in ("upload", "alerts", "kiosk", "accessibility")]
-CHARTS = {"overview": 1, "throughput": 4, "processing": 4, "map": 0, "tourism": 2, "smartcity": 2, "data": 0}
+CHARTS = {"overview": 1, "throughput": 4, "processing": 4, "map": 0, "tourism": 2, "smartcity": 2, "satisfaction": 4,
+          "data": 0}
 # Words that belong to one language only: none may appear in the other language's view.
 ID_ONLY = ["Ringkasan", "Saring", "Periode", "Atur ulang", "Unduh", "Semua layanan", "Perubahan terbesar",
            "Indeks layanan", "Tunggakan", "Permohonan", "Waktu proses", "Tepat waktu", "Pemulihan", "Kamus data",
@@ -235,7 +237,9 @@ def test_tourism_shows_recovery_against_2019(app_env: Path, lang: str) -> None:
 def test_data_page_lists_last_loads_and_their_source(app_env: Path) -> None:
     at = run_page("data", lang="en")
     labels = [m.label for m in at.metric]
-    assert labels == ["Smart-city master plan", "Service requests", "Tourism"]
+    datasets = ["programmes", "service_requests", "skm", "skm_actions", "tourism"]  # the survey's sample too
+    assert labels == [pagefmt.dataset_label(d, "en") for d in datasets]
+    assert labels[:2] == ["Smart-city master plan", "Service requests"] and labels[-1] == "Tourism"
     assert any("sample data" in str(c.value) for c in at.caption)
 
 
@@ -375,3 +379,102 @@ def test_smartcity_without_programmes_says_how_to_load_them(denpasar_db: Path, l
     assert at.metric and all(m.value != "0" for m in at.metric if "index" in m.label.lower())  # measured still shown
     at = run_page("smartcity", lang=lang, pillar="branding")
     assert t("smartcity.no_indicator", lang) in [i.value for i in at.info]  # no tourism figures in this pack
+
+
+# --- Kepuasan masyarakat / Public satisfaction ----------------------------------------------------------------------
+def _ytd(db: Path) -> Filters:
+    from app.registry import spec
+    from kpi.filters import preset_range
+
+    first, latest = queries.data_bounds(Reader(db))
+    return Filters(*preset_range(spec("satisfaction").default_period, first, latest))
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_satisfaction_shows_the_city_ikm_and_each_units_grade_as_text(app_env: Path, lang: str) -> None:
+    from kpi import skm
+
+    at = run_page("satisfaction", lang=lang)
+    f = _ytd(app_env)
+    r = Reader(app_env)
+    city = skm.overall(r, f)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown[t("satisfaction.tile.city_ikm", lang)] == fmt.number(city["ikm"], lang, 2)
+    assert shown[t("satisfaction.tile.respondents", lang)] == fmt.number(city["respondents"], lang)
+    assert shown[t("satisfaction.tile.on_time_city", lang)] == fmt.percent(metrics.summary(r, f)["on_time_rate"],
+                                                                          lang)
+    words = t(f"satisfaction.grade.{city['mutu']}", lang)
+    assert t("satisfaction.grade_text", lang, grade=city["mutu"], words=words) in texts(at)
+    table = at.dataframe[0].value
+    units = skm.unit_results(r, f, lang)
+    assert table["unit"].tolist() == units["name"].tolist()
+    assert table["ikm"].tolist() == units["ikm_2dp"].tolist()
+    assert all(m.startswith(g) and len(m) > 1 for m, g in zip(table["mutu"], units["mutu"], strict=True))  # words
+    met = [t("satisfaction.sample_met", lang) if ok else None for ok in units["sample_met"]]
+    assert [s if s == t("satisfaction.sample_met", lang) else None for s in table["sample"]] == met
+    assert table["on_time"].tolist() == pytest.approx(units["on_time_rate"].tolist())
+    rows = chart_rows(at, 0)
+    assert {r["unit_code"] for r in rows if "unit_code" in r} == set(units["unit_code"])
+    specs = vega_specs(at)
+    assert all(spec.get("description") for spec in specs)  # every chart has its text alternative
+    assert units.sort_values("ikm").iloc[0]["name"] in specs[0]["description"]
+    assert t("satisfaction.sample", lang) in [str(c.value) for c in at.caption]
+    assert t("satisfaction.report_pick_unit", lang) in [str(c.value) for c in at.caption]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_satisfaction_for_one_unit_from_the_url(app_env: Path, lang: str) -> None:
+    from kpi import skm
+
+    at = run_page("satisfaction", lang=lang, unit="MPP", service="KTP_EL")
+    assert at.selectbox(key="satisfaction_unit").value == "MPP"
+    assert at.selectbox(key="satisfaction_service").value == "KTP_EL"
+    f = replace(_ytd(app_env), services=("KTP_EL",))
+    r = Reader(app_env)
+    row = skm.unit_results(r, f, lang, "MPP").iloc[0]
+    shown = {m.label: m.value for m in at.metric}
+    assert shown[t("satisfaction.tile.unit_ikm", lang)] == fmt.number(row["ikm_2dp"], lang, 2)
+    assert shown[t("satisfaction.tile.sample", lang)] == (f"{fmt.number(row['respondents'], lang)} / "
+                                                          f"{fmt.number(row['sample_needed'], lang)}")
+    assert shown[t("satisfaction.tile.on_time", lang)] == fmt.percent(row["on_time_rate"], lang)
+    elements = [r for r in chart_rows(at, 1) if "unsur" in r]
+    assert [e["unsur"] for e in elements] == skm.elements(r, f, "MPP")["unsur"].tolist()  # lowest first
+    trend = [r for r in chart_rows(at, 2) if "scope" in r]
+    assert {r["scope"] for r in trend} == {"city", "unit"}
+    assert at.selectbox(key="satisfaction_report").value == skm.latest_semester(r)
+    assert [b.proto.label for b in at.get("download_button")][-1] == t("satisfaction.report_download", lang)
+    at.selectbox(key="satisfaction_unit").set_value("DISDUKCAPIL").run()
+    assert at.query_params["unit"] in ("DISDUKCAPIL", ["DISDUKCAPIL"])
+
+
+def test_satisfaction_flags_a_poor_element_without_an_action(app_env: Path) -> None:
+    from kpi import skm
+
+    f = _ytd(app_env)
+    lowest = skm.lowest_elements(Reader(app_env), f)
+    at = run_page("satisfaction", lang="en")
+    flagged = int(lowest["unplanned"].sum())
+    warnings = [str(w.value) for w in at.warning]
+    if flagged:
+        assert t("satisfaction.unplanned_count", "en", n=fmt.number(flagged, "en")) in warnings
+        table = at.dataframe[1].value
+        assert table["actions"].str.startswith("⚠").sum() == flagged
+    else:
+        assert not any("no action planned" in w for w in warnings)
+    actions = skm.actions(Reader(app_env), f)
+    if len(actions):
+        assert len(at.dataframe[2].value) == len(actions)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_satisfaction_without_survey_data_says_how_to_load_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              lang: str) -> None:
+    from etl.build import build
+
+    db = tmp_path / "nosurvey.duckdb"
+    build(db, rows=0, seed=1, progress=lambda _m: None)
+    monkeypatch.setenv("PANTAU_DB", str(db))
+    at = run_page("satisfaction", lang=lang)
+    infos = [str(i.value) for i in at.info]
+    assert infos == [t("satisfaction.none", lang)] and "python -m etl load skm" in infos[0]
+    assert not vega_specs(at) and not at.metric

@@ -15,6 +15,7 @@ from kpi.filters import Filters
 
 VIEW = {"latitude": 3.62, "longitude": 98.67, "zoom": 10.6}
 OCT = Filters(date(2026, 10, 2), date(2026, 10, 31))
+SEMESTER = Filters(date(2026, 1, 1), date(2026, 6, 30))
 
 
 def _layer_data(spec: dict) -> list[dict]:
@@ -129,7 +130,7 @@ def test_choropleth_matches_by_kemendagri_code_bps_code_or_name(sample_db: Path)
 
 def _every_chart(r: Reader) -> list[tuple]:
     """(builder, data, *args) of every chart the pages and the kiosk draw, fed by the query that feeds it there."""
-    from kpi import kiosk_charts, kiosk_data, metrics, smartcity
+    from kpi import kiosk_charts, kiosk_data, metrics, skm, smartcity
 
     volumes = queries.volume_series(r, OCT, "day", "service", "id")
     area = queries.tourism_areas(r)[0]
@@ -149,6 +150,10 @@ def _every_chart(r: Reader) -> list[tuple]:
         (charts.recovery_chart, tourism, "id"),
         (charts.programme_progress_chart, smartcity.latest_programmes(r, "environment"), "id"),
         (charts.quick_win_chart, smartcity.quick_wins(r), "en"),
+        (charts.satisfaction_units_chart, skm.unit_results(r, SEMESTER, "id"), "id"),
+        (charts.satisfaction_elements_chart, skm.elements(r, SEMESTER, "MPP"), "en"),
+        (charts.satisfaction_trend_chart, skm.semester_trend(r, (), "MPP"), "Mal Pelayanan Publik", "id"),
+        (charts.satisfaction_profile_chart, skm.profile(r, SEMESTER), "en"),
     ]
     for name, builder in (("overview", kiosk_charts.requests_chart), ("services", kiosk_charts.scores_chart),
                           ("tourism", kiosk_charts.recovery_chart)):
@@ -160,7 +165,7 @@ def test_the_fast_spec_equals_the_altair_chart_for_every_builder(sample_db: Path
     """Builder.spec (a template built once per form, the rows attached per call) gives exactly the dict Altair gives
     for the whole chart, for other data of the same form too, and a caller changing it does not change the next."""
     calls = [c for c in _every_chart(Reader(sample_db)) if isinstance(c[0], charts.Builder)]
-    assert len(calls) == 13
+    assert len(calls) == 17
     for builder, data, *args in calls:
         for rows in (data, data.iloc[: max(1, len(data) // 2)]):
             spec = builder.spec(rows, *args)
@@ -200,7 +205,7 @@ def test_no_builder_makes_altair_look_channels_up_in_the_schema(sample_db: Path,
 
     monkeypatch.setattr(schemapi._FromDict, "__init__", counting)
     specs = [builder(data, *args).to_dict(validate=False) for builder, data, *args in _every_chart(Reader(sample_db))]
-    assert len(specs) == 16 and all("datasets" in s or "data" in s for s in specs)
+    assert len(specs) == 20 and all("datasets" in s or "data" in s for s in specs)
     assert lookups == []
 
 
@@ -255,3 +260,27 @@ def test_map_sentences_come_from_the_mapped_rows(sample_db: Path) -> None:
     assert kiosk_charts.map_description(kiosk, "id").endswith(
         "2 kecamatan ✓ sesuai target, 1 kecamatan ! mendekati target, 1 kecamatan ✕ di bawah target, "
         "1 kecamatan tanpa angka (terlalu sedikit permohonan).")
+
+
+def test_satisfaction_charts_describe_their_own_rows_and_write_every_grade() -> None:
+    """The text alternative comes from the rows drawn (highest, lowest, how many at C or D), in the page's language;
+    each bar carries its value and grade letter as text; bars start at the index's floor, 25."""
+    units = pd.DataFrame({"unit_code": ["X", "Y", "Z"], "name": ["Unit X", "Unit Y", "Unit Z"],
+                          "ikm": [90.0, 70.5, 80.0], "ikm_2dp": [90.0, 70.5, 80.0], "mutu": ["A", "C", "B"],
+                          "respondents": [10, 20, 30], "sample_needed": [8, None, 40]})
+    spec = charts.satisfaction_units_chart(units, "en").to_dict()
+    assert spec["description"].startswith("Bar chart of the IKM of 3 service units, highest Unit X (90.00, grade A)")
+    assert "lowest Unit Y (70.50, grade C); 1 units graded C or D" in spec["description"]
+    rows = [r for r in _layer_data(spec) if "unit_code" in r]
+    assert [r["text"] for r in rows] == ["90.00 A", "80.00 B", "70.50 C"] and rows[2]["needed_fmt"] == "–"
+    bars = spec["layer"][0]
+    assert bars["encoding"]["x2"] == {"datum": 25} and bars["encoding"]["color"]["scale"]["range"][:2] == [
+        charts.GRADE_COLOURS["A"], charts.GRADE_COLOURS["B"]]
+    assert sorted(r["x"] for r in _layer_data(spec) if "x" in r) == [65.0, 76.61, 88.31]
+    indonesian = charts.satisfaction_units_chart.spec(units, "id")
+    assert indonesian["description"].startswith("Diagram batang IKM 3 unit layanan, tertinggi Unit X (90,00, mutu A)")
+    elements = pd.DataFrame({"unsur": ["U8", "U4"], "position": [8, 4], "nrr": [2.5, 3.9], "index": [62.5, 97.5],
+                             "mutu": ["D", "A"], "rank": [1, 2]})
+    spec = charts.satisfaction_elements_chart.spec(elements, "id")
+    assert spec["description"] == ("Diagram batang sembilan unsur pelayanan, terendah U8 Penanganan pengaduan, saran "
+                                   "dan masukan (62,50, mutu D), tertinggi U4 Biaya/tarif (97,50, mutu A).")

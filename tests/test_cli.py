@@ -100,5 +100,6 @@ def test_loads_history_json(sample_db: Path) -> None:
     out = etl("loads", "--db", str(sample_db), "--json")
     assert out.returncode == 0
     rows = json.loads(out.stdout)
-    assert {r["dataset"] for r in rows} == {"service_requests", "tourism", "programmes"}  # the sample plan too
+    # the sample plan and the sample survey (respondents and follow-up actions) too
+    assert {r["dataset"] for r in rows} == {"service_requests", "tourism", "programmes", "skm", "skm_actions"}
     assert all(r["source"] == "sample" and r["status"] == "loaded" for r in rows)

@@ -35,3 +35,15 @@ def test_readme_has_the_two_commands() -> None:
     assert "python3 -m pip install -r requirements-dev.txt && python3 -m pytest" in readme
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "requirements-dev.txt" in ci and "python3 -m pytest" in ci
+
+
+def test_every_satisfaction_kpi_is_documented() -> None:
+    from kpi import skm
+
+    kpis = re.findall(r"^- (\w+)(?:,| +=)", skm.__doc__ or "", flags=re.M)
+    kpis += ["sample_needed", "share_done", "share_done_on_time"]
+    assert {"nrr", "ikm", "element_index", "mutu", "city_ikm", "population", "scope_on_time_rate"} <= set(kpis)
+    missing = [k for k in kpis if f"`{k}`" not in DICTIONARY]
+    assert not missing, f"survey KPIs not in data/README.md: {missing}"
+    for band in ("88.31", "76.61", "65.00", "N = 100 → 80", "1,000,000 → 384", "unweighted mean", "scope"):
+        assert band in DICTIONARY

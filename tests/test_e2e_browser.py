@@ -34,6 +34,7 @@ DRAWN = {
     "map": (0, '[data-testid="stDeckGlJsonChart"] canvas'),
     "tourism": (2, None),
     "smartcity": (2, '[data-testid="stDataFrame"]'),
+    "satisfaction": (4, '[data-testid="stDataFrame"]'),
     "data": (0, '[data-testid="stDataFrame"]'),
 }
 PAGES = {s.key: ("" if s.key == registry.DEFAULT else s.url_path, *DRAWN[s.key]) for s in registry.PAGES

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from base.settings import city_settings
 from kpi import kiosk, kiosk_charts, kiosk_data, metrics, queries
 from kpi.db import Reader
+from kpi.filters import Filters
 from kpi.kiosk import Screen
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "kiosk.py")
@@ -184,6 +185,47 @@ def test_chart_specs(sample_db: Path) -> None:
     spec = kiosk_charts.recovery_chart(tourism.frame, "en", "dark").to_dict()
     assert any(layer["mark"]["type"] == "rule" for layer in spec["layer"])
     assert spec["description"].startswith("Tourism recovery (2019 = 100), ")
+
+
+def test_satisfaction_view_shows_the_latest_semesters_grades(sample_db: Path) -> None:
+    from kpi import skm
+
+    r = Reader(sample_db)
+    view = kiosk_data.view(r, "satisfaction", "en", 5)
+    semester = skm.latest_semester(r)
+    f = Filters(*skm.period_range(semester))
+    city, units = skm.overall(r, f), skm.unit_results(r, f, "en")
+    assert view.numbers[0].value == f"{city['ikm']:.2f}" and view.numbers[1].value.startswith(city["mutu"] + " · ")
+    enough = units[units["respondents"] >= 5]
+    assert view.numbers[2].value == str(int(enough["mutu"].isin(["A", "B"]).sum()))
+    assert view.numbers[3].value == str(int(enough["mutu"].isin(["C", "D"]).sum()))
+    assert skm.period_text(semester, "en") in view.subtitle
+    shown = view.frame.dropna(subset=["ikm"])
+    assert shown["ikm"].tolist() == sorted(shown["ikm"], reverse=True)                # highest first
+    assert set(view.frame["unit_code"]) == set(units["unit_code"])
+    assert "Medan Johor" in set(view.frame["name"]) and "DISDUKCAPIL" in set(view.frame["name"])  # short names
+    html = kiosk_charts.grades_html(view.frame, "en", "dark", 5)
+    assert html.count('class="k-grade"') == len(view.frame)
+    for grade in shown["grade"]:
+        assert f'data-grade="{grade}"' in html and f">{grade}</div>" in html            # the letter, not a colour
+    strict = kiosk_data.view(r, "satisfaction", "id", 10**6)                          # every unit has too few
+    assert strict.frame["ikm"].isna().all() and strict.frame["grade"].isna().all()
+    assert strict.numbers[2].value == "0" and strict.numbers[3].value == "0"
+    withheld = kiosk_charts.grades_html(strict.frame, "id", "light", 10**6)
+    assert withheld.count("kurang dari 1000000 responden") == len(strict.frame) and 'data-grade="–"' in withheld
+
+
+def test_satisfaction_view_rotates_only_with_survey_data(app_env: Path, fresh_db: Path, clock: list[float],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _app({"views": "satisfaction,overview", "rotate": str(ROTATE), "lang": "en"})
+    at.run()
+    assert not at.exception and _view(at) == "satisfaction"
+    html = _html(at)
+    assert "k-grades" in html and "City IKM" in html and "Public satisfaction" in html
+    monkeypatch.setenv("PANTAU_DB", str(fresh_db))
+    at = _app({"views": "satisfaction,overview", "rotate": str(ROTATE)})
+    at.run()
+    assert not at.exception and _view(at) == "overview" and "k-grades" not in _html(at)
 
 
 def test_watchdog_reloads_the_same_url() -> None:

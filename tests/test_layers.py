@@ -22,9 +22,10 @@ ENTRY = {"etl.cli", "etl.__main__"}
 # What the command line reads through, each module imported inside the command that needs it, so a `load` never
 # pulls in the read side (or Typst): `kpi` and `loads` answer from the KPI layer, and `briefing` renders the weekly
 # PDF, which stays on the read side (kpi.briefing) and is reached from here alone, not from the writer. `alerts`
-# decides and sends through kpi.alerts (also after a load, only when [alerts] is configured).
+# decides and sends through kpi.alerts (also after a load, only when [alerts] is configured). `skm` and `skm-report`
+# read the satisfaction survey (kpi.skm, formatted by kpi.fmt; the report: kpi.briefing.skm_report).
 ENTRY_READS = {"kpi.db", "kpi.filters", "kpi.metrics", "kpi.queries", "kpi.briefing", "kpi.briefing.mail",
-               "kpi.alerts"}
+               "kpi.alerts", "kpi.skm", "kpi.fmt", "kpi.briefing.skm_report"}
 
 
 def modules() -> dict[str, Path]:

@@ -73,14 +73,16 @@ def _sign_in(page: object, base: str, lang: str) -> None:
     page.locator(".st-key-upload_password input").fill(PASSWORD)
     page.keyboard.press("Enter")
     page.locator(".st-key-upload_file").wait_for(timeout=60_000)
-    page.get_by_text(t("upload.dataset_skm", lang)).click()
+    # the dataset's radio option (the page's introduction names every dataset too)
+    page.locator(".st-key-upload_dataset").get_by_text(t("upload.dataset_skm", lang), exact=True).click()
 
 
 def _responses(db: Path) -> list[tuple]:
     con = duckdb.connect(str(db), read_only=True)
     try:
+        # the latest load last (a sample database holds sample respondents of later dates)
         return con.execute("SELECT unit_code, u1, u2, u3, u4, u5, u6, u7, u8, u9 FROM fct_skm_responses "
-                           "ORDER BY submitted_at").fetchall()
+                           "ORDER BY load_id, submitted_at").fetchall()
     finally:
         con.close()
 

@@ -86,6 +86,8 @@ TEXT = 4.5       # WCAG 1.4.3: normal text
                                                ("PROGRAMME_COLOURS", theme.PROGRAMME_COLOURS),
                                                ("TARGET_COLOURS", theme.TARGET_COLOURS),
                                                ("AGE_COLOURS", theme.AGE_COLOURS),
+                                               ("GRADE_COLOURS", theme.GRADE_COLOURS),
+                                               ("ALERT_STEP_COLOURS", dict(enumerate(theme.ALERT_STEP_COLOURS))),
                                                ("NO_STATUS", {"none": theme.NO_STATUS})])
 def test_every_status_colour_keeps_3_to_1_on_the_dashboard(name: str, colours: dict[str, str]) -> None:
     for key, colour in colours.items():
@@ -117,6 +119,7 @@ STATUS_SETS = {
     "kiosk dark": [theme.KIOSK_PALETTES["dark"][k] for k in ("good", "amber", "bad")],
     "kiosk light": [theme.KIOSK_PALETTES["light"][k] for k in ("good", "amber", "bad")],
     "programmes": list(theme.PROGRAMME_COLOURS.values()),
+    "survey grades": list(theme.GRADE_COLOURS.values()),
 }
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 from base import clock
 from base.i18n import normalise_lang, t
 from base.settings import city_settings
-from kpi import charts, fmt, metrics, queries, smartcity
+from kpi import charts, fmt, metrics, queries, skm, smartcity
 from kpi.db import Reader
 from kpi.filters import Filters
 from kpi.theme import OTHER_COLOUR, STATUS_COLOURS
@@ -264,6 +264,7 @@ def gather(r: Reader, req: Request) -> tuple[dict[str, Any], dict[str, dict[str,
                    end=fmt.day(f.date_to, lang)) if empty else None,
     }
     content["definitions"] = _definitions(r, lang)
+    content["satisfaction"] = _satisfaction(r, f.date_to, lang)
     if empty:
         return content, specs
 
@@ -405,6 +406,29 @@ def gather(r: Reader, req: Request) -> tuple[dict[str, Any], dict[str, dict[str,
     # 9. the master plan's pillars
     content["smartcity"] = _smartcity(r, lang)
     return content, specs
+
+
+def _satisfaction(r: Reader, day: date, lang: str) -> dict[str, str] | None:
+    """One line from the satisfaction survey (kpi.skm, as the page Kepuasan masyarakat shows it): the city IKM and
+    grade of the latest semester published by `day` (kpi.skm.latest_semester) and the units graded C or D; None
+    without survey data by then."""
+    semester = skm.latest_semester(r, day) if skm.has_responses(r) else None
+    if semester is None:
+        return None
+    start, end = skm.period_range(semester)
+    f = Filters(start, min(end, day))
+    city = skm.overall(r, f)
+    units = skm.unit_results(r, f, lang)
+    poor = units[units["mutu"].isin(skm.POOR_GRADES)].sort_values("ikm")
+    poor_text = t("satisfaction.briefing.poor", lang, units=", ".join(
+        f"{row.name} ({fmt.number(row.ikm_2dp, lang, 2)}, {row.mutu})" for row in poor.itertuples())) if len(poor) \
+        else t("satisfaction.briefing.poor_none", lang)
+    return {"title": t("satisfaction.briefing.title", lang),
+            "line": t("satisfaction.briefing.line", lang, period=skm.period_text(semester, lang),
+                      start=fmt.day(f.date_from, lang), end=fmt.day(f.date_to, lang),
+                      ikm=fmt.number(city["ikm"], lang, 2), grade=city["mutu"],
+                      words=t(f"satisfaction.grade.{city['mutu']}", lang), units=fmt.number(city["units"], lang),
+                      n=fmt.number(city["respondents"], lang), poor=poor_text)}
 
 
 BEHIND_LISTED = 15  # the programmes behind listed by name (the pillar table counts them all)

@@ -69,11 +69,12 @@ def svg(spec: dict[str, Any], height: int | None = None) -> str:
     return _vl_convert().vegalite_to_svg(for_print(spec, height=height))
 
 
-def compile_pdf(content: dict[str, Any]) -> bytes:
-    """The template laid out with `content` (JSON, charts as SVG text inside it) into PDF bytes."""
+def compile_pdf(content: dict[str, Any], template: Path = TEMPLATE) -> bytes:
+    """A template (the briefing's, or another beside it: the SKM report's) laid out with `content` (JSON, charts as
+    SVG text inside it) into PDF bytes."""
     import typst
 
-    return typst.compile(str(TEMPLATE), root=str(TEMPLATE.parent), font_paths=font_paths(),
+    return typst.compile(str(template), root=str(template.parent), font_paths=font_paths(),
                          sys_inputs={"data": json.dumps(content, ensure_ascii=False)})
 
 
