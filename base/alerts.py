@@ -10,9 +10,8 @@ notifies; an item (a request, a kecamatan, a dataset, a programme) is in the hig
                                      the band
     stale       after_days           whole days since the dataset's last successful load
     programme   after_reports        the programme's latest reports in a row with status `behind`
-
-A kind the release does not evaluate yet (`skm`, a unit graded C or D in the latest survey period, comes with the
-survey's KPI layer) is refused with a message saying so.
+    skm         semesters            the latest survey semesters in a row (up to the last one over) in which the
+                                     unit's satisfaction index was graded C or D (option `grades`)
 """
 
 from __future__ import annotations
@@ -47,9 +46,9 @@ KINDS: dict[str, KindSpec] = {
     "index": KindSpec("weeks", 1, (("below", "amber"),)),
     "stale": KindSpec("after_days", 1, (("dataset", None),)),
     "programme": KindSpec("after_reports", 1, ()),
+    "skm": KindSpec("semesters", 1, (("grades", ("C", "D")), ("min_respondents", 1))),
 }
-COMING = {"skm": "a unit graded C or D in the latest survey period: it comes with the satisfaction survey's KPI "
-                 "layer"}
+SKM_GRADES = ("A", "B", "C", "D")
 
 
 @dataclass(frozen=True)
@@ -111,9 +110,6 @@ def parse_rules(raw: dict[str, Any], source: str, services: set[str]) -> tuple[R
             raise PackError(f"{where}: the key is used by an earlier rule; give each rule its own key")
         seen.add(key)
         kind = table.get("kind")
-        if kind in COMING:
-            raise PackError(f"{where}: kind {kind!r} ({COMING[kind]}) is not evaluated by this release; remove the "
-                            f"rule for now")
         if kind not in KINDS:
             raise PackError(f"{where}: kind {kind!r} must be one of {', '.join(KINDS)}")
         spec = KINDS[kind]
@@ -174,6 +170,17 @@ def _options(table: dict[str, Any], where: str, kind: str, services: set[str]) -
         if not isinstance(dataset, str) or not NAME.match(dataset):
             raise PackError(f"{where}: a stale rule names its dataset, e.g. dataset = \"service_requests\"")
         out["dataset"] = dataset
+    if kind == "skm" and "grades" in table:
+        chosen = table["grades"]
+        if not isinstance(chosen, list) or not chosen or any(g not in SKM_GRADES for g in chosen):
+            raise PackError(f"{where}: grades must be a list of survey grades, e.g. [\"C\", \"D\"]")
+        out["grades"] = tuple(chosen)
+    if kind == "skm" and "min_respondents" in table:
+        least = table["min_respondents"]
+        if not isinstance(least, int) or isinstance(least, bool) or least < 1:
+            raise PackError(f"{where}: min_respondents must be a whole number of 1 or more (a unit with fewer "
+                            f"respondents in a semester is not judged)")
+        out["min_respondents"] = least
     return tuple(out.items())
 
 

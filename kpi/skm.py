@@ -149,6 +149,12 @@ def semester_of(day: date) -> str:
     return f"{day.year}-S{1 if day.month <= 6 else 2}"
 
 
+def semester_before(label: str) -> str:
+    """The semester before 'YYYY-S1' or 'YYYY-S2'."""
+    year, part = period_name(label).split("-")
+    return f"{year}-S1" if part == "S2" else f"{int(year) - 1}-S2"
+
+
 def period_text(label: str, lang: str) -> str:
     """'Semester 1 2026' / 'H1 2026', 'Triwulan 2 2026' / 'Q2 2026', or the year."""
     match = PERIOD_RE.match(label)

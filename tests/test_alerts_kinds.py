@@ -120,3 +120,63 @@ def test_programme_counts_the_latest_reports_behind_and_finds_the_agencys_unit(s
     assert any(unit for _, unit in want.values()) and any(unit is None for _, unit in want.values())
     assert {a.step for a in decision.alerts} == {0, 1}  # 1 report behind, and 2 or more
 
+
+
+@pytest.fixture(scope="module")
+def survey_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Survey respondents written by hand (no requests): every answer of a unit in a semester the same, so its IKM is
+    25 × that answer — 4 → 100 (A), 3 → 75 (C), 2 → 50 (D).
+      Medan Johor (12.71.11): 2025-S1 all 4 (A), 2025-S2 all 2 (D), 2026-S1 all 2 (D), 40 respondents each;
+      Medan Tuntungan (12.71.07): 2025-S2 all 4 (A), 2026-S1 all 3 (C), 40 each;
+      the MPP: 2026-S1 all 3 (C), 5 respondents only;
+      Disdukcapil: 2026-S1 all 4 (A), 40."""
+    db = tmp_path_factory.mktemp("skm_alerts") / "s.duckdb"
+    build(db, rows=0, progress=lambda _m: None)
+    plan = [("12.71.11", "2025-03-10", 4, 40), ("12.71.11", "2025-09-10", 2, 40), ("12.71.11", "2026-03-10", 2, 40),
+            ("12.71.07", "2025-09-10", 4, 40), ("12.71.07", "2026-03-10", 3, 40), ("MPP", "2026-03-10", 3, 5),
+            ("DISDUKCAPIL", "2026-03-10", 4, 40)]
+    rows = [(unit, T(f"{day} 10:00") + timedelta(minutes=i), *([answer] * 9))
+            for unit, day, answer, n in plan for i in range(n)]
+    with write_transaction(db) as con:
+        con.executemany("INSERT INTO fct_skm_responses (unit_code, submitted_at, u1, u2, u3, u4, u5, u6, u7, u8, u9, "
+                        "load_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)", rows)
+    return db
+
+
+@pytest.mark.parametrize(("at", "least", "expected"), [
+    # 2026-S1 is over: Johor D in 2026-S1 and 2025-S2 (A before): 2 in a row, step 1; Tuntungan C once, step 0;
+    # the MPP's 5 respondents are not judged (at least 30)
+    ("2026-07-15 10:00", 30, [("12.71.07", 0, "12.71.07@2026-S1", 1), ("12.71.11", 1, "12.71.11@2026-S1", 2)]),
+    # the same moment, every unit judged: the MPP's C too
+    ("2026-07-15 10:00", 1, [("12.71.07", 0, "12.71.07@2026-S1", 1), ("12.71.11", 1, "12.71.11@2026-S1", 2),
+                             ("MPP", 0, "MPP@2026-S1", 1)]),
+    # within 2026-S1: the latest semester over is 2025-S2, when only Johor was graded D (once)
+    ("2026-06-15 10:00", 30, [("12.71.11", 0, "12.71.11@2025-S2", 1)]),
+    # 1 Jul 2026 00:00 itself: 30 Jun is the last day counted, so 2026-S1 is over
+    ("2026-07-01 00:00", 30, [("12.71.07", 0, "12.71.07@2026-S1", 1), ("12.71.11", 1, "12.71.11@2026-S1", 2)]),
+    # before any semester is over: nothing to judge
+    ("2025-06-30 23:00", 1, []),
+])
+def test_skm_counts_the_latest_semesters_graded_c_or_d(survey_db: Path, at: str, least: int,
+                                                        expected: list[tuple[str, int, str, int]]) -> None:
+    rule = Rule("grade", "skm", "Uji", "Test", (Step(1, ("head",)), Step(2, ("head", "mayor_office"))),
+                (("grades", ("C", "D")), ("min_respondents", least)))
+    got = [(a.unit_code, a.step, i.id, i.measure) for a in decide(Reader(survey_db), (rule,), T(at)).alerts
+           for i in a.items]
+    assert sorted(got) == expected
+
+
+def test_skm_alert_words_name_the_grade_and_the_semester(survey_db: Path) -> None:
+    from kpi.alerts.compose import words
+
+    (rule,) = [r for r in rules("medan") if r.kind == "skm"]
+    decision = decide(Reader(survey_db), (rule,), T("2026-07-15 10:00"))
+    johor = next(a for a in decision.alerts if a.unit_code == "12.71.11")
+    item = johor.items[0]
+    assert (item.fact("mutu"), item.fact("ikm"), item.fact("respondents"), item.fact("semester")) == (
+        "D", 50.0, 40, "2026-S1")
+    said = words(johor, rule, decision, {item.id}, "id", "https://x.go.id/kepuasan")
+    assert said.title.startswith("Kantor Camat Medan Johor: mutu D") and "2026" in said.title
+    assert "IKM 50,00" in said.lines[0] and "2 semester berturut-turut" in said.lines[0]
+    english = words(johor, rule, decision, {item.id}, "en", "https://x.go.id/kepuasan")
+    assert "graded D" in english.title and "IKM 50.00" in english.lines[0]

@@ -28,7 +28,7 @@ steps = [{after_working_days = 0, notify = ["unit"]}, {after_working_days = 2, n
 
 
 def test_every_kind_a_pack_may_name_has_an_evaluator() -> None:
-    assert set(EVALUATORS) == set(KINDS) == {"overdue", "index", "stale", "programme"}
+    assert set(EVALUATORS) == set(KINDS) == {"overdue", "index", "stale", "programme", "skm"}
 
 
 @pytest.mark.parametrize("city", SHIPPED)
@@ -44,8 +44,8 @@ def test_the_shipped_rules(city: str) -> None:
 
 
 BAD = [
-    ("kind = \"overdue\"", "kind = \"later\"", "kind 'later' must be one of overdue, index, stale, programme"),
-    ("kind = \"overdue\"", "kind = \"skm\"", "not evaluated by this release"),
+    ("kind = \"overdue\"", "kind = \"later\"", "kind 'later' must be one of overdue, index, stale, programme, skm"),
+    ("kind = \"overdue\"", "kind = \"skm\"", "step 1: unknown key(s) after_working_days; a step has semesters"),
     ("after_working_days = 2", "after_working_days = 0", "must be greater than the previous step's (0)"),
     ("{after_working_days = 2,", "{after_workdays = 2,", "unknown key(s) after_workdays"),
     ("notify = [\"head\"]", "notify = [\"Head Office\"]", "notify must list role names"),
@@ -172,6 +172,6 @@ def test_exit_codes_for_bad_input(fresh_db: Path, tmp_path: Path) -> None:
     broken = make_pack(tmp_path, name="broken")
     (broken / "alerts.toml").write_text(GOOD.replace("overdue", "skm"), encoding="utf-8")
     out = _cli("--db", str(fresh_db), "--dry-run", env={"PANTAU_SECRETS": str(none), "PANTAU_CITY": str(broken)})
-    assert out.returncode == 2 and "alerts.toml, rule 'late'" in out.stderr and "survey" in out.stderr
+    assert out.returncode == 2 and "alerts.toml, rule 'late'" in out.stderr and "semesters" in out.stderr
     out = _cli("--db", str(tmp_path / "missing.duckdb"), "--dry-run", env={"PANTAU_SECRETS": str(none)})
     assert out.returncode == 1 and "does not exist" in out.stderr

@@ -15,7 +15,7 @@ from typing import Any
 
 from base.alerts import Rule
 from base.i18n import t
-from kpi import fmt
+from kpi import fmt, skm
 from kpi.alerts.decide import Alert, Decision
 from kpi.alerts.settings import AlertSettings, Recipient
 
@@ -75,6 +75,14 @@ def words(alert: Alert, rule: Rule, decision: Decision, new: set[str], lang: str
                   dataset=t(f"alerts.dataset.{item.id}", lang) if _known_dataset(item.id) else item.id)
         lines.append(t("alerts.msg.stale.line", lang, when=fmt.timestamp(item.fact("last_loaded_at"), lang),
                        days=fmt.number(item.measure, lang)))
+    elif alert.kind == "skm":
+        item = items[0]
+        period = skm.period_text(item.fact("semester"), lang)
+        title = t("alerts.msg.skm.title", lang, **values, mutu=item.fact("mutu"),
+                  grade=t(f"satisfaction.grade.{item.fact('mutu')}", lang), period=period)
+        lines.append(t("alerts.msg.skm.line", lang, ikm=fmt.number(item.fact("ikm"), lang, 2), mutu=item.fact("mutu"),
+                       period=period, respondents=fmt.number(item.fact("respondents"), lang),
+                       semesters=fmt.number(item.measure, lang)))
     else:  # programme
         title = t("alerts.msg.programme.title", lang, **values)
         for i in items[:CHAT_IDS]:

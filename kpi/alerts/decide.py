@@ -3,7 +3,7 @@
 Each rule kind has an evaluator in a small registry (EVALUATORS): (Reader, Rule, at) -> the items that may alert, each
 with the unit it concerns, its measure in the kind's unit and what a message says of it. decide() puts every item in
 the highest step of its rule whose threshold the measure meets, and groups them: an alert is (rule, unit, step).
-A new kind (the survey's `skm`, with its KPI layer) is one more evaluator here and one more KindSpec in base/alerts.py.
+A new kind is one more evaluator here and one more KindSpec in base/alerts.py (docs/architecture.md).
 
 Definitions (stated again in data/README.md, "Alerts"):
 - working days over = the number of working days (dim_calendar) whose start, 00:00 local, lies in [due_at, at).
@@ -16,6 +16,10 @@ Definitions (stated again in data/README.md, "Alerts"):
   dataset never loaded alerts nobody. No unit.
 - programme: a master-plan programme whose latest report up to `at` has status `behind`; measure: its latest reports
   in a row with that status. Unit: the unit the programme's agency names (base/units.py), if any.
+- skm: a unit whose satisfaction index (kpi/skm.py) was graded in `grades` (default C or D) in the latest survey
+  semester over by `at` (kpi.skm.latest_semester), with at least `min_respondents` respondents; measure: the semesters
+  in a row, back from that one, so graded. The item is the unit's result of that semester (`unit@semester`): each new
+  semester's grade is news.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import pandas as pd
 
 from base.alerts import Rule
 from base.units import alias_key, pack_name_keys
-from kpi import metrics
+from kpi import metrics, skm
 from kpi.db import Reader
 from kpi.filters import Filters
 from kpi.smartcity import has_programmes
@@ -250,6 +254,38 @@ def _programme(r: Reader, rule: Rule, at: datetime) -> list[Item]:
                              ("period", pd.Timestamp(top["period"]).date()), ("progress", float(top["progress"])),
                              ("expected", float(top["expected"])))))
     return out
+
+
+@evaluator("skm", resets=True)
+def _skm(r: Reader, rule: Rule, at: datetime) -> list[Item]:
+    if not skm.has_responses(r):
+        return []
+    latest = skm.latest_semester(r, last_counted_day(at))
+    if latest is None:
+        return []
+    grades, least = set(rule.option("grades")), int(rule.option("min_respondents"))
+    run: dict[str, int] = {}
+    shown: dict[str, Any] = {}
+    semester = latest
+    for k in range(rule.steps[-1].threshold):
+        start, end = skm.period_range(semester)
+        results = skm.unit_results(r, Filters(start, end))
+        poor = results[(results["respondents"] >= least) & results["mutu"].isin(grades)]
+        if k == 0:
+            shown = {row.unit_code: row for row in poor.itertuples(index=False)}
+            run = dict.fromkeys(shown, 1)
+            going = set(run)
+        else:
+            going &= set(poor["unit_code"])
+            for code in going:
+                run[code] += 1
+        if not going:
+            break
+        semester = skm.semester_before(semester)
+    return [Item(f"{code}@{latest}", code, n,
+                 (("semester", latest), ("ikm", float(shown[code].ikm_2dp)), ("mutu", shown[code].mutu),
+                  ("respondents", int(shown[code].respondents))))
+            for code, n in sorted(run.items())]
 
 
 # --- for the page: the requests behind an alert -------------------------------------------------------------------
