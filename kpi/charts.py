@@ -815,7 +815,7 @@ def _units_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
         respondents_fmt=lambda d: d["respondents"].map(lambda v: fmt.number(v, lang)),
         needed_fmt=lambda d: d["sample_needed"].map(lambda v: "–" if _missing(v) else fmt.number(v, lang)),
     )
-    data["text"] = data["ikm_fmt"] + " " + data["mutu"]
+    data["text"] = [f"{v} {g}" for v, g in zip(data["ikm_fmt"], data["mutu"], strict=True)]
     return data[["unit_code", "name", "ikm", "ikm_fmt", "mutu", "grade_label", "respondents", "respondents_fmt",
                  "needed_fmt", "text"]], (lang, tuple(data["name"]))
 
@@ -854,7 +854,7 @@ def _elements_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
         nrr_fmt=lambda d: d["nrr"].map(lambda v: fmt.number(v, lang, 3)),
         grade_label=lambda d: d["mutu"].map(lambda g: _grade_words(g, lang)),
     )
-    data["text"] = data["index_fmt"] + " " + data["mutu"]
+    data["text"] = [f"{v} {g}" for v, g in zip(data["index_fmt"], data["mutu"], strict=True)]
     return data[["unsur", "element", "nrr", "nrr_fmt", "index", "index_fmt", "mutu", "grade_label", "rank",
                  "text"]], (lang, tuple(data["element"]))
 
@@ -887,7 +887,7 @@ def _trend_rows(df: pd.DataFrame, unit_name: str | None, lang: str) -> tuple[pd.
         grade_label=df["mutu"].map(lambda g: _grade_words(g, lang)),
         respondents_fmt=df["respondents"].map(lambda v: fmt.number(v, lang)),
     )
-    data["text"] = data["ikm_fmt"] + " " + data["mutu"]
+    data["text"] = [f"{v} {g}" for v, g in zip(data["ikm_fmt"], data["mutu"], strict=True)]
     series = tuple(dict.fromkeys(data["series"]))
     return data[["semester", "semester_label", "scope", "series", "ikm", "ikm_fmt", "mutu", "grade_label",
                  "respondents", "respondents_fmt", "text"]], (lang, series, tuple(dict.fromkeys(
@@ -953,7 +953,7 @@ def _profile_rows(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple]:
         share_fmt=df["share"].map(lambda v: fmt.percent(v, lang, 0)),
         respondents_fmt=df["respondents"].map(lambda v: fmt.number(v, lang)),
     )
-    data["label"] = data["field_label"] + ": " + data["category_label"]
+    data["label"] = [f"{f}: {c}" for f, c in zip(data["field_label"], data["category_label"], strict=True)]
     fields = tuple(dict.fromkeys(data["field_label"]))
     return data[["field", "field_label", "category", "category_label", "label", "respondents", "respondents_fmt",
                  "share", "share_fmt"]], (lang, tuple(data["label"]), fields)

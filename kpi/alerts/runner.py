@@ -59,7 +59,9 @@ class RunResult:
 
 
 def new_message_id(at: datetime) -> str:
-    return f"pantau-{at:%Y%m%d%H%M}-{uuid.uuid4().hex[:16]}"
+    """'pantau-<minute>-<8 hex>-<8 hex>': unique, and never 16 digits in a row (what a NIK looks like)."""
+    random = uuid.uuid4().hex
+    return f"pantau-{at:%Y%m%d%H%M}-{random[:8]}-{random[8:16]}"
 
 
 def run(r: Reader, rules: tuple[Rule, ...], settings: AlertSettings | None, at: datetime, state_path: Path, *,
