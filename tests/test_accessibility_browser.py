@@ -9,15 +9,11 @@ nothing is fetched while the tests run. The pages come from app/registry.py, so 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.request import urlopen
 
 import pytest
 
@@ -26,6 +22,7 @@ from base.i18n import t
 from etl.build import build
 from kpi.kiosk import VIEWS
 from tests.conftest import SAMPLE_ROWS, browser_required
+from tests.servers import streamlit
 
 pytestmark = pytest.mark.browser
 
@@ -63,12 +60,6 @@ NAMES = """(named) => Object.entries(named).flatMap(([kind, sel]) => [...documen
   kind, role: el.getAttribute('role'), name: (el.getAttribute('aria-label') || '').trim()})))"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _need_tools() -> None:
     missing = [str(p) for p in (Path(CHROMIUM), AXE) if not p.exists()]
     if missing:
@@ -86,31 +77,10 @@ def packs(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     for pack in PACKS[1:]:
         dbs[pack] = tmp_path_factory.mktemp(pack) / "pantau.duckdb"
         build(dbs[pack], rows=SAMPLE_ROWS, seed=42, city=pack, progress=lambda _msg: None)
-    procs, bases = [], {}
-    try:
-        for pack, db in dbs.items():
-            port = _free_port()
-            env = {**os.environ, "PANTAU_DB": str(db), "PANTAU_CITY": pack}
-            env.pop("PANTAU_BOUNDARIES", None)
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-                 "--server.port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-            bases[pack] = f"http://127.0.0.1:{port}"
-        for base in bases.values():
-            for _ in range(240):
-                try:
-                    if urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
-                        break
-                except OSError:
-                    time.sleep(0.25)
-            else:
-                pytest.fail(f"streamlit did not start at {base}")
-        yield bases
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=20)
+    with contextlib.ExitStack() as stack:
+        yield {pack: stack.enter_context(streamlit({"PANTAU_DB": str(db), "PANTAU_CITY": pack},
+                                                   drop=("PANTAU_BOUNDARIES",)))
+               for pack, db in dbs.items()}
 
 
 @pytest.fixture(scope="module")

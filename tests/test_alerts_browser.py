@@ -7,16 +7,11 @@ artifacts/alerts/."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.request import urlopen
 
 import pytest
-from alert_servers import free_port, secrets, servers, toml
+from alert_servers import secrets, servers, toml
 
 from base import clock
 from base.alerts import rules
@@ -27,6 +22,7 @@ from kpi.alerts import channels, decide, parse_settings, run
 from kpi.alerts.state import State
 from kpi.db import Reader
 from tests.conftest import browser_required
+from tests.servers import streamlit
 
 pytestmark = pytest.mark.browser
 
@@ -108,26 +104,9 @@ def app(request: pytest.FixtureRequest, sample_db: Path,
     secrets_file = work / "secrets.toml"
     secrets_file.write_text(f'[upload]\npassword_hash = "{hash_password(PASSWORD)}"\n\n' + toml(raw),
                             encoding="utf-8")
-    port = free_port()
-    env = {**os.environ, "PANTAU_DB": str(db), "PANTAU_CITY": city}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-                             "--server.port", str(port), "--server.fileWatcherType", "none",
-                             "--secrets.files", str(secrets_file)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                if urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("streamlit did not start")
+    with streamlit({"PANTAU_DB": str(db), "PANTAU_CITY": city}, "--server.fileWatcherType", "none",
+                   "--secrets.files", str(secrets_file)) as base:
         yield city, base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def _open(tab: object, base: str, lang: str) -> None:

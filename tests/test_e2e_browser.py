@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import pytest
 from app import registry
 from base.i18n import t
 from tests.conftest import browser_required
+from tests.servers import free_port, streamlit
 
 pytestmark = pytest.mark.browser
 
@@ -43,38 +43,14 @@ VEGA = ".vega-embed canvas, .vega-embed svg"
 TIMEOUT = 120_000  # ms; the map's WebGL runs in software here and the machine is shared
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(sample_db: Path) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         if browser_required():
             pytest.fail(f"{CHROMIUM} is missing")
         pytest.skip(f"{CHROMIUM} is missing")
-    port = _free_port()
-    env = {**os.environ, "PANTAU_DB": str(sample_db)}
-    env.pop("PANTAU_BOUNDARIES", None)
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-                             "--server.port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                if urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("streamlit did not start")
+    with streamlit({"PANTAU_DB": str(sample_db)}, drop=("PANTAU_BOUNDARIES",)) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +119,7 @@ def test_every_page_draws_without_exception(server: str, page: object, lang: str
 
 
 def _fresh_server(db: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
                              "--server.port", str(port)], cwd=ROOT, env={**os.environ, "PANTAU_DB": str(db)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

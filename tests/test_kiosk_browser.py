@@ -3,18 +3,14 @@ flash."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.request import urlopen
 
 import pytest
 
 from tests.conftest import browser_required
+from tests.servers import streamlit
 
 pytestmark = pytest.mark.browser
 
@@ -41,12 +37,6 @@ requestAnimationFrame(look);
 """.replace("SELECTORS", str(CHROME))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def kiosk_toml(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of data/kiosk.toml the tests may edit (the server reads it through PANTAU_KIOSK)."""
@@ -61,25 +51,9 @@ def server(sample_db: Path, kiosk_toml: Path) -> Iterator[str]:
         if browser_required():
             pytest.fail(f"{CHROMIUM} is missing")
         pytest.skip(f"{CHROMIUM} is missing")
-    port = _free_port()
-    env = {**os.environ, "PANTAU_DB": str(sample_db), "PANTAU_KIOSK": str(kiosk_toml)}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-                             "--server.port", str(port), "--server.fileWatcherType", "none"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("streamlit did not start")
+    with streamlit({"PANTAU_DB": str(sample_db), "PANTAU_KIOSK": str(kiosk_toml)},
+                   "--server.fileWatcherType", "none") as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")

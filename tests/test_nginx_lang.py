@@ -8,7 +8,6 @@ import gzip
 import os
 import re
 import shutil
-import socket
 import ssl
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import pytest
 
 from base.i18n import t
 from tests.conftest import browser_required
+from tests.servers import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -29,12 +29,6 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 CHROMIUM = "/usr/bin/chromium"
 INSECURE = ssl.create_default_context()
 INSECURE.check_hostname, INSECURE.verify_mode = False, ssl.CERT_NONE
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait(url: str, context: ssl.SSLContext | None = None) -> None:
@@ -59,7 +53,7 @@ def proxy(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
                     "-keyout", str(work / "key.pem"), "-out", str(work / "cert.pem")], check=True,
                    capture_output=True)
-    app_port, http_port, https_port = _free_port(), _free_port(), _free_port()
+    app_port, http_port, https_port = free_port(), free_port(), free_port()
     site = (ROOT / "deploy" / "nginx-pantau.conf").read_text(encoding="utf-8")
     site = re.sub(r"listen 80;", f"listen 127.0.0.1:{http_port};", site)
     site = re.sub(r"listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl;", site)

@@ -5,13 +5,11 @@ start-up."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.request import urlopen
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -21,6 +19,7 @@ from etl.build import build
 from etl.ingest import load_file
 from tests.conftest import browser_required
 from tests.reliability_helpers import ROOT, sha256
+from tests.servers import free_port, streamlit
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -161,37 +160,14 @@ def test_missing_database_at_start_up_is_not_replaced_by_sample_data(tmp_path: P
 
 # --- headless Chromium ---------------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(hostile_db: Path) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         if browser_required():
             pytest.fail(f"{CHROMIUM} is missing")
         pytest.skip(f"{CHROMIUM} is missing")
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-                             "--server.port", str(port), "--server.address", "127.0.0.1"],
-                            cwd=ROOT, env={**os.environ, "PANTAU_DB": str(hostile_db)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                if urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("streamlit did not start")
+    with streamlit({"PANTAU_DB": str(hostile_db)}) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 @pytest.mark.slow
@@ -223,7 +199,7 @@ def test_no_script_runs_and_no_personal_data_in_the_browser(server: str, tmp_pat
                 assert "Traceback" not in body, spec.key
                 if spec.key == "overview":
                     assert page.locator("[data-testid='stVegaLiteChart'], canvas").count() > 0  # charts drawn
-                for button in page.locator("[data-testid='stDownloadButton'] button").all():
+                for button in page.locator("[data-testid='stDownloadButton'] button:visible").all():
                     with page.expect_download(timeout=30_000) as info:
                         button.click()
                     data = Path(info.value.path()).read_bytes()
@@ -295,7 +271,7 @@ def test_streamlit_markdown_neutralises_hostile_text(tmp_path: Path) -> None:
                    f"st.caption({'Column ' + HOSTILE[1] + ' ignored; ' + HOSTILE[0]!r})\n"
                    f"st.markdown({HOSTILE[1] + ' ' + HOSTILE[0]!r})\n"
                    "st.write('done-marker')\n", encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
                              "--server.port", str(port), "--server.address", "127.0.0.1"], cwd=tmp_path,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

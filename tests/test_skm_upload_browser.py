@@ -5,13 +5,8 @@ places its elements by meaning and says which column became which element."""
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.request import urlopen
 
 import duckdb
 import pytest
@@ -21,8 +16,9 @@ from base.i18n import t
 from etl.build import build
 from etl.ingest.auth import hash_password
 from tests.conftest import browser_required
+from tests.servers import streamlit
 from tests.skm_exports import WRITERS
-from tests.test_upload_page_browser import ARGS, CHROMIUM, PASSWORD, _free_port
+from tests.test_upload_page_browser import ARGS, CHROMIUM, PASSWORD
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,26 +41,9 @@ def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     build(db, rows=300, seed=5, city=city, progress=lambda _m: None)
     secrets = work / "secrets.toml"
     secrets.write_text(f'[upload]\npassword_hash = "{hash_password(PASSWORD)}"\n', encoding="utf-8")
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-                             "--server.port", str(port), "--server.fileWatcherType", "none",
-                             "--secrets.files", str(secrets)],
-                            cwd=ROOT, env={**os.environ, "PANTAU_DB": str(db), "PANTAU_CITY": city},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(160):
-            try:
-                if urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("streamlit did not start")
+    with streamlit({"PANTAU_DB": str(db), "PANTAU_CITY": city}, "--server.fileWatcherType", "none",
+                   "--secrets.files", str(secrets), seconds=40) as base:
         yield city, base, db
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def _sign_in(page: object, base: str, lang: str) -> None:

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.request import urlopen
 
 import duckdb
 import pytest
@@ -19,6 +13,7 @@ from tests import ingest_helpers
 from tests.conftest import browser_required
 from tests.corpus import CASES, write_case
 from tests.ingest_helpers import checksum, copy_db
+from tests.servers import streamlit
 
 pytestmark = pytest.mark.browser
 ingest_base = ingest_helpers.ingest_base  # the shared fixture
@@ -31,12 +26,6 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 PASSWORD = "kata-sandi-uji-123"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app(ingest_base: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     if not Path(CHROMIUM).exists():
@@ -47,26 +36,8 @@ def app(ingest_base: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     db = copy_db(ingest_base, work)
     secrets = work / "secrets.toml"
     secrets.write_text(f'[upload]\npassword_hash = "{hash_password(PASSWORD)}"\n', encoding="utf-8")
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-                             "--server.port", str(port), "--server.fileWatcherType", "none",
-                             "--secrets.files", str(secrets)],
-                            cwd=ROOT, env={**os.environ, "PANTAU_DB": str(db)}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("streamlit did not start")
+    with streamlit({"PANTAU_DB": str(db)}, "--server.fileWatcherType", "none", "--secrets.files", str(secrets)) as base:
         yield base, db
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def _upload(page: object, path: Path, ready: str, done: str) -> None:
