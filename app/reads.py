@@ -3,12 +3,14 @@ functions, keyed on the database version so a new load is read at once."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import threading
 import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,8 @@ from kpi.db import DataUnavailable, Reader
 
 CACHE_TTL = 600          # seconds: a new load changes reader.version() anyway, so this only bounds staleness of memory
 CACHE_ENTRIES = 256      # per process; every entry is a small aggregated frame
+# Worker threads for prefetch(): a page starts at most four reads at once; DuckDB uses both cores for each.
+PREFETCH_WORKERS = 4
 READ_MODULES = ("kpi.queries", "kpi.metrics", "kpi.kiosk_data", "kpi.smartcity", "kpi.alerts.decide", "kpi.skm")
 
 
@@ -87,6 +91,12 @@ class Memo:
             with self._lock:
                 self._pending.pop(key).set()
 
+    def has(self, key: Hashable) -> bool:
+        """Whether `key` is stored (and fresh) or being computed now."""
+        with self._lock:
+            hit = self._items.get(key)
+            return key in self._pending or (hit is not None and time.monotonic() - hit[0] < self.ttl)
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
@@ -100,7 +110,8 @@ def _read(key: tuple) -> Any:
     if module not in READ_MODULES:
         raise ValueError(module)
     fn = getattr(importlib.import_module(module), name)
-    return fn(_reader(path), *args, **dict(kwargs))
+    # the Reader the page looked up (prefetch() runs this in a worker thread, where Streamlit's caches do not belong)
+    return fn(_READERS.get(path) or _reader(path), *args, **dict(kwargs))
 
 
 # What read() handed out, by object identity, so a chart of exactly that frame is keyed by the read and not by
@@ -141,6 +152,29 @@ def read(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     except TypeError:  # an argument that cannot be a key (a list): read every time rather than fail
         return _read(key)
     return _detach(_READS.get(key, lambda: _read(key)), key)
+
+
+_PREFETCH = ThreadPoolExecutor(max_workers=PREFETCH_WORKERS, thread_name_prefix="pantau-read")
+
+
+def prefetch(*calls: tuple[Any, ...]) -> None:
+    """Start a page's independent reads side by side, each call as (fn, *args) exactly as the page will read() it.
+
+    Each runs in a worker thread through the same cache, so the page's own read() later finds the result, or waits
+    for the one being computed (Memo.get), and nothing is read twice. DuckDB releases the GIL while it works, so the
+    single-threaded parts of one query (a few large groups' quantiles, building the frame) overlap another's scan. A
+    read that fails here is simply read again by the page, which then sees the error itself.
+    """
+    r = reader()
+    for fn, *args in calls:
+        key = (fn.__module__, fn.__name__, str(r.path), r.version(), tuple(args), ())
+        try:
+            hash(key)
+        except TypeError:
+            continue
+        if _READS.has(key):
+            continue
+        _PREFETCH.submit(_READS.get, key, functools.partial(_read, key))
 
 
 def clear() -> None:

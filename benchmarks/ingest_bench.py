@@ -5,6 +5,9 @@
     python benchmarks/ingest_bench.py --rows 1000000 --kind bad           # realistic with 1% bad rows, --partial
     python benchmarks/ingest_bench.py --rows 10000 --into /tmp/perf10m.duckdb   # a nightly load into a big database
 
+With --before DIR, every round also loads the same file with the code checked out in DIR (e.g. `git worktree add
+/tmp/before HEAD~3`), so the two versions are compared side by side in one run, against the same bare reads.
+
 With --into, the file holds new requests of the last 7 days before that database's newest day (a nightly extract),
 and each load goes into a fresh copy of that database instead of an empty one.
 
@@ -159,6 +162,7 @@ def main() -> int:
                          "bad: realistic with 1%% bad rows, loaded with --partial")
     ap.add_argument("--full-path", action="store_true",
                     help="also time each load with the fast path off (PANTAU_FAST_LOAD=0), as for a messy file")
+    ap.add_argument("--before", help="also load with the code in this directory each round (a same-run comparison)")
     ap.add_argument("--make-only", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--name", default=None, help="also write benchmarks/results/<name>.json")
     args = ap.parse_args()
@@ -193,6 +197,10 @@ def main() -> int:
     size_mb = csv_path.stat().st_size / 2**20
     print(f"file: {csv_path} ({size_mb:,.0f} MiB, {args.rows:,} rows requested)")
     bare_t, bare_m, load_t, load_m, full_t, full_m = [], [], [], [], [], []
+    before_t: list[float] = []
+    phases_all: list[dict] = []
+    loads: list[float] = []  # the 1-minute load average at each round (other work on the machine)
+    before_phases: list[dict] = []
     for i in range(args.repeat):
         bare_db = work / "bare.duckdb"
         bare_db.unlink(missing_ok=True)
@@ -207,6 +215,7 @@ def main() -> int:
         assert rc == 0, "load failed"
         result = json.loads((work / "load.json").read_text())
         phases = result["timings"]
+        phases_all.append(phases)
         if args.kind == "bad":  # every bad row is named by its line
             con = duckdb.connect(str(db), read_only=True)
             named = con.execute("SELECT count(DISTINCT line) FROM rejects WHERE line IS NOT NULL").fetchone()[0]
@@ -214,8 +223,20 @@ def main() -> int:
             assert result["rows_rejected"] == n_bad == named, (result["rows_rejected"], n_bad, named)
         load_t.append(s)
         load_m.append(m)
-        print(f"run {i + 1}: bare {bare_t[-1]:.2f} s / {bare_m[-1]:.0f} MiB, "
+        loads.append(os.getloadavg()[0])
+        print(f"run {i + 1} (load {loads[-1]:.2f}): bare {bare_t[-1]:.2f} s / {bare_m[-1]:.0f} MiB, "
               f"etl load {load_t[-1]:.2f} s / {load_m[-1]:.0f} MiB; phases {phases}")
+        if args.before:  # the same load with the other version's code (its own `python -m etl` in its directory)
+            shutil.copyfile(base, db)
+            t0 = time.perf_counter()
+            with open(work / "load_before.json", "wb") as sink:
+                done = subprocess.run([sys.executable, "-m", "etl", "load", "service_requests", str(csv_path), "--db",
+                                       str(db), "--json", *(["--partial"] if args.kind == "bad" else [])],
+                                      cwd=args.before, stdout=sink, stderr=subprocess.PIPE)
+            before_t.append(time.perf_counter() - t0)
+            assert done.returncode == 0, done.stderr.decode()[-2000:]
+            before_phases.append(json.loads((work / "load_before.json").read_text())["timings"])
+            print(f"       before ({args.before}) {before_t[-1]:.2f} s; phases {before_phases[-1]}")
         if args.full_path:  # the same load with the fast path off: what a file that is not canonical costs
             shutil.copyfile(base, db)
             s, m, rc = run([sys.executable, "-m", "etl", "load", "service_requests", str(csv_path), "--db", str(db),
@@ -236,6 +257,11 @@ def main() -> int:
           "| load peak RSS (MiB) |")
     print("|---:|---:|---:|---:|---:|---:|")
     print(f"| {loaded:,} | {bt:.2f} | {lt:.2f} | {ratio:.2f} | {max(bare_m):.0f} | {max(load_m):.0f} |")
+    if before_t:
+        before_ratio = statistics.median(b / bare for b, bare in zip(before_t, bare_t, strict=True))
+        print(f"before ({args.before}): {statistics.median(before_t):.2f} s, ratio {before_ratio:.2f} "
+              f"(this code: {ratio:.2f}; this ÷ before, median of rounds: "
+              f"{statistics.median(lo / b for lo, b in zip(load_t, before_t, strict=True)):.2f})")
     if full_t:
         full_ratio = statistics.median(f / b for f, b in zip(full_t, bare_t, strict=True))
         print(f"full path (fast path off): {statistics.median(full_t):.2f} s, ratio {full_ratio:.2f}, "
@@ -246,7 +272,11 @@ def main() -> int:
 
         result = {"machine": machine(), "rows": loaded, "kind": args.kind, "into": args.into, "bare_s": bare_t,
                   "load_s": load_t, "ratio_median_of_pairs": round(ratio, 3), "bare_peak_mib": bare_m,
-                  "load_peak_mib": load_m}
+                  "load_peak_mib": load_m, "load_phases": phases_all, "load_average": loads}
+        if before_t:
+            result.update(before=args.before, before_s=before_t, before_phases=before_phases,
+                          before_ratio_median_of_pairs=round(statistics.median(
+                              b / bare for b, bare in zip(before_t, bare_t, strict=True)), 3))
         print(f"saved {save(args.name, result)}")
     return 0
 

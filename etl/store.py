@@ -98,7 +98,8 @@ def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 class Mart:
     """One mart: etl/sql/marts/NNN_<name>.sql holds its SELECT and, in comment lines, its key. The SELECT reads the
     facts as `{facts}`, or as `{requests}`: the facts with their deadline (etl/sql/requests_due.sql); a mart made from
-    the daily mart reads it as `{daily}` (on a refresh, only the days of the months it replaces).
+    the daily mart reads it as `{daily}` (on a refresh, only the days of the months it replaces), one made from the
+    completions as `{completions}` (on a refresh, only the touched days' rows). An earlier file name builds first.
 
     key      the column (or expression) a refresh replaces rows by
     touched  how a touched day (mart_touched_days.day) maps to key values
@@ -111,10 +112,11 @@ class Mart:
     touched: str
     order: str
 
-    def over(self, facts: str, daily: str = "mart_requests_daily") -> str:
-        """The mart's SELECT over the tables `facts` and `daily` (names from this module, never input)."""
+    def over(self, facts: str, daily: str = "mart_requests_daily", completions: str = "mart_completions") -> str:
+        """The mart's SELECT over the tables `facts`, `daily` and `completions` (names from this module, never
+        input)."""
         return (self.select.replace("{requests}", f"({requests_due(facts)})").replace("{facts}", facts)
-                .replace("{daily}", daily))
+                .replace("{daily}", daily).replace("{completions}", completions))
 
 
 def requests_due(facts: str) -> str:
@@ -253,7 +255,17 @@ def refresh_marts(con: duckdb.DuckDBPyConnection, *, only_touched: bool = False)
                               (SELECT DISTINCT date_trunc('month', day) FROM mart_touched_days)
                         """, {"lo": lo, "hi": hi})
                     daily = "mart_daily_scope"
-                con.execute(f"INSERT INTO {m.name} SELECT * FROM ({m.over('mart_facts', daily)}) "
+                completions = "mart_completions"
+                if "{completions}" in m.select:  # only the completions of the touched days (refreshed just before)
+                    con.execute(
+                        """
+                        CREATE OR REPLACE TEMP TABLE mart_completions_scope AS
+                        SELECT * FROM mart_completions
+                        WHERE completed_day >= $lo::DATE AND completed_day < $hi::DATE
+                          AND completed_day IN (SELECT day FROM mart_touched_days)
+                        """, {"lo": lo, "hi": hi})
+                    completions = "mart_completions_scope"
+                con.execute(f"INSERT INTO {m.name} SELECT * FROM ({m.over('mart_facts', daily, completions)}) "
                             f"WHERE {keys} ORDER BY {m.order}")
             return "incremental"
     for m in items:

@@ -14,6 +14,9 @@ frame()  # run alone (a fresh server's first address), this opens the app around
 PAGE = "processing"
 lang = urlstate.lang()
 _, f = urlstate.current_filters(PAGE)
+grain = queries.grain_for(f, ("week", "month"))
+reads.prefetch((queries.service_kecamatan_matrix, f, lang), (queries.time_trend, f, grain),
+               (queries.service_quantiles, f, lang), (queries.on_time_by_service, f, lang))
 widgets.page_header(PAGE, lang, f)
 
 st.subheader(t("processing.box_title", lang))
@@ -23,7 +26,6 @@ widgets.chart(charts.quantile_boxplot, quantiles, lang, name="hours_by_service",
 
 left, right = st.columns(2)
 with left:
-    grain = queries.grain_for(f, ("week", "month"))
     st.subheader(t(f"processing.trend_title_{grain}", lang))
     trend = reads.read(queries.time_trend, f, grain)
     widgets.chart(charts.time_trend_chart, trend, grain, lang, name="hours_trend", page=PAGE, language=lang)

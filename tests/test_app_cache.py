@@ -90,3 +90,40 @@ def test_chart_specs_are_made_once_with_arrow_rows(sample_db: Path, monkeypatch:
     # the Vega-Lite part is the builder's own
     built = charts.on_time_chart.spec(rows, 0.9, "en")
     assert {k: v for k, v in spec.items() if k != "datasets"} == {k: v for k, v in built.items() if k != "datasets"}
+
+
+def test_prefetched_reads_run_once_and_the_page_gets_them(sample_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """prefetch() starts reads in worker threads through the same cache: the page's read() then gets that result (or
+    waits for it) and nothing is read twice; a read that fails there is read again by the page, which sees the
+    error itself."""
+    monkeypatch.setenv("PANTAU_DB", str(sample_db))
+    reads.clear()
+    first, latest = reads.read(queries.data_bounds)
+    f = Filters(first, latest)
+    calls: list[str] = []
+    real = queries.on_time_by_service
+
+    def counted(r: object, *args: object) -> pd.DataFrame:
+        calls.append(threading.current_thread().name)
+        time.sleep(0.2)  # still running when the page asks
+        return real(r, *args)
+
+    counted.__module__, counted.__name__ = real.__module__, real.__name__
+    monkeypatch.setattr(queries, "on_time_by_service", counted)
+    reads.prefetch((queries.on_time_by_service, f, "en"), (queries.on_time_by_service, f, "en"))
+    got = reads.read(queries.on_time_by_service, f, "en")
+    assert len(calls) == 1 and calls[0].startswith("pantau-read")  # once, in a worker
+    pd.testing.assert_frame_equal(got, real(reads.reader(), f, "en"))
+    reads.prefetch((queries.on_time_by_service, f, "en"))  # cached already: nothing starts
+    assert len(calls) == 1
+
+    def broken(r: object, *args: object) -> pd.DataFrame:
+        calls.append("broken")
+        raise RuntimeError("database busy")
+
+    broken.__module__, broken.__name__ = real.__module__, "service_quantiles"
+    monkeypatch.setattr(queries, "service_quantiles", broken)
+    reads.prefetch((queries.service_quantiles, f, "en"))
+    with pytest.raises(RuntimeError, match="database busy"):
+        reads.read(queries.service_quantiles, f, "en")
+    assert calls.count("broken") in (1, 2)  # the page's own read either waited for the worker or read again
