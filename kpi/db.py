@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,48 @@ class DataUnavailable(RuntimeError):
     """The database file is missing or cannot be opened."""
 
 
+class Gate:
+    """Queries share the gate; one that has run out of memory beside others waits to run again alone.
+
+    Every query of a Reader shares one memory limit (READ_CONFIG). Two exact quantiles over long windows (a year of a
+    100-million-request database: two years of completions each) fit one at a time but not side by side, so a query
+    that fails with DuckDB's out-of-memory error is run once more when nothing else runs; queries that arrive
+    meanwhile wait for it, so it is not starved.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._running = 0
+        self._alone = False
+        self._waiting = 0
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not (self._alone or self._waiting))
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._running -= 1
+                self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def alone(self) -> Iterator[None]:
+        with self._cond:
+            self._waiting += 1
+            self._cond.wait_for(lambda: not (self._alone or self._running))
+            self._waiting -= 1
+            self._alone = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._alone = False
+                self._cond.notify_all()
+
+
 class Reader:
     """Read-only view of the database; reopens by itself when a load has swapped in a new file.
 
@@ -46,6 +90,7 @@ class Reader:
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path else db_path()
+        self.gate = Gate()
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._version: str | None = None
@@ -79,19 +124,29 @@ class Reader:
 
     def df(self, sql: str, params: dict[str, Any] | list[Any] | None = None) -> pd.DataFrame:
         """Run one parameterised query; values are always bound, never formatted into `sql`."""
-        cur = self._cursor()
-        try:
-            return cur.execute(sql, params or {}).df()
-        except duckdb.Error as exc:
-            raise _unavailable(self.path, exc) from exc
-        finally:
-            cur.close()
+        return self._run(sql, params, lambda cur: cur.df())
 
     def one(self, sql: str, params: dict[str, Any] | list[Any] | None = None) -> tuple[Any, ...]:
+        def first(cur: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+            row = cur.fetchone()
+            return tuple(row) if row is not None else ()
+
+        return self._run(sql, params, first)
+
+    def _run(self, sql: str, params: dict[str, Any] | list[Any] | None,
+             fetch: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
+        try:
+            with self.gate.shared():
+                return self._execute(sql, params, fetch)
+        except duckdb.OutOfMemoryException:
+            with self.gate.alone():
+                return self._execute(sql, params, fetch)
+
+    def _execute(self, sql: str, params: dict[str, Any] | list[Any] | None,
+                 fetch: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
         cur = self._cursor()
         try:
-            row = cur.execute(sql, params or {}).fetchone()
-            return tuple(row) if row is not None else ()
+            return fetch(cur.execute(sql, params or {}))
         except duckdb.Error as exc:
             raise _unavailable(self.path, exc) from exc
         finally:

@@ -14,7 +14,6 @@ frame()  # run alone (a fresh server's first address), this opens the app around
 PAGE = "overview"
 lang = urlstate.lang()
 _, f = urlstate.current_filters(PAGE)
-reads.prefetch((queries.biggest_movers, f, lang), (metrics.summary_and_previous, f), (metrics.service_index, f))
 widgets.page_header(PAGE, lang, f, compare=True, zone=True)
 widgets.briefing_download(f, PAGE, lang)
 
