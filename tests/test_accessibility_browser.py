@@ -21,28 +21,21 @@ from app import registry
 from base.i18n import t
 from etl.build import build
 from kpi.kiosk import VIEWS
+from tests.axe_check import AXE, NAMED, NAMES, check_page
 from tests.conftest import SAMPLE_ROWS, browser_required
 from tests.servers import streamlit
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-AXE = ROOT / "tests" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 OUT = ROOT / "artifacts" / "accessibility"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
 PACKS = ("medan", "denpasar")
 LANGS = ("id", "en")
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 TIMEOUT = 120_000  # ms; the map's WebGL runs in software here and the machine is shared
 DASHBOARD = [s for s in registry.PAGES if s.key != "kiosk"]
-# What a screen reader announces for a Vega chart without a description of its own.
-VEGA_DEFAULT = "Vega visualization"
-# Charts, maps and data grids: each must carry a non-empty name of its own.
-NAMED = {"chart": '[data-testid="stVegaLiteChart"]', "map": '[data-testid="stDeckGlJsonChart"]',
-         "grid": '[data-testid="stDataFrameResizable"]'}
-
 READY = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
@@ -50,16 +43,6 @@ READY = """() => {
   return [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every(c => c.querySelector('svg, canvas'))
     && [...document.querySelectorAll('[data-testid="stDeckGlJsonChart"]')].every(c => c.querySelector('canvas'));
 }"""
-RUN_AXE = """async (tags) => {
-  const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, iframes: false,
-                                     resultTypes: ['violations']});
-  return r.violations.map(v => ({id: v.id, impact: v.impact, tags: v.tags, help: v.help,
-    nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary, html: n.html.slice(0, 200)}))}));
-}"""
-NAMES = """(named) => Object.entries(named).flatMap(([kind, sel]) => [...document.querySelectorAll(sel)].map(el => ({
-  kind, role: el.getAttribute('role'), name: (el.getAttribute('aria-label') || '').trim()})))"""
-
-
 def _need_tools() -> None:
     missing = [str(p) for p in (Path(CHROMIUM), AXE) if not p.exists()]
     if missing:
@@ -121,34 +104,6 @@ def _settle(tab: object, spec: registry.PageSpec | None, lang: str, view: str | 
     tab.wait_for_function(READY, timeout=TIMEOUT)
 
 
-def _axe(tab: object) -> list[dict]:
-    """axe-core in every frame of the page; each violation names its frame."""
-    source = AXE.read_text(encoding="utf-8")
-    found = []
-    for frame in tab.frames:
-        if frame.url.startswith(("about:", "data:")) and frame != tab.main_frame:
-            continue
-        frame.evaluate(source)
-        for v in frame.evaluate(RUN_AXE, [*WCAG, "best-practice"]):
-            found.append({**v, "frame": frame.url})
-    return found
-
-
-def _check_page(tab: object, where: str, lang: str, results: dict[str, object]) -> list[str]:
-    """Problems on the page in view: WCAG violations, a wrong document language, an unnamed chart, map or grid."""
-    found = _axe(tab)
-    wcag = [v for v in found if set(v["tags"]) & set(WCAG)]
-    results[where] = {"violations": wcag, "best_practice": [v for v in found if v not in wcag]}
-    problems = [f"{where}: {v['id']} ({v['impact']}) {v['help']}: {n['target']} — {n['summary']}"
-                for v in wcag for n in v["nodes"][:3]]
-    if (got := tab.evaluate("document.documentElement.lang")) != lang:
-        problems.append(f'{where}: <html lang="{got}">, not "{lang}"')
-    for item in tab.evaluate(NAMES, NAMED):
-        if not item["name"] or item["name"] == VEGA_DEFAULT or not item["role"]:
-            problems.append(f"{where}: a {item['kind']} without a name of its own ({item})")
-    return problems
-
-
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("pack", PACKS)
 def test_every_page_and_kiosk_view_passes_axe(browser: object, packs: dict[str, str], results: dict[str, object],
@@ -161,13 +116,13 @@ def test_every_page_and_kiosk_view_passes_axe(browser: object, packs: dict[str, 
     for spec in DASHBOARD:
         tab.goto(_url(packs[pack], spec, lang))
         _settle(tab, spec, lang)
-        problems += _check_page(tab, f"{pack}/{lang}/{spec.url_path}", lang, results)
+        problems += check_page(tab, f"{pack}/{lang}/{spec.url_path}", lang, results)
         checked += 1
     kiosk = browser.new_page(viewport={"width": 1920, "height": 1080})
     for view in VIEWS:
         kiosk.goto(_kiosk_url(packs[pack], view, lang))
         _settle(kiosk, None, lang, view)
-        problems += _check_page(kiosk, f"{pack}/{lang}/kiosk/{view}", lang, results)
+        problems += check_page(kiosk, f"{pack}/{lang}/kiosk/{view}", lang, results)
         checked += 1
     kiosk.close()
     tab.close()

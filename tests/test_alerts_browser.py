@@ -21,6 +21,7 @@ from etl.ingest.auth import hash_password
 from kpi.alerts import channels, decide, parse_settings, run
 from kpi.alerts.state import State
 from kpi.db import Reader
+from tests.axe_check import assert_accessible
 from tests.conftest import browser_required
 from tests.servers import streamlit
 
@@ -139,6 +140,7 @@ def test_the_alerts_page_signed_in(app: tuple[str, str], lang: str) -> None:
         described = tab.locator(".vega-embed [aria-label], .vega-embed[aria-label]").evaluate_all(
             "els => els.map(e => e.getAttribute('aria-label'))")
         assert any(t("chart.alerts.axis", lang).lower() in (d or "").lower() for d in described), described
+        assert_accessible(tab, f"{city}/{lang}/peringatan, signed in", lang)
         height = tab.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
         tab.set_viewport_size({"width": 1400, "height": max(1000, min(height + 40, 6000))})
         tab.wait_for_timeout(1500)

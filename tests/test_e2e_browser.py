@@ -6,17 +6,15 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.request import urlopen
 
 import pytest
 
 from app import registry
 from base.i18n import t
 from tests.conftest import browser_required
-from tests.servers import free_port, streamlit
+from tests.servers import free_port, streamlit, wait_healthy
 
 pytestmark = pytest.mark.browser
 
@@ -118,30 +116,32 @@ def test_every_page_draws_without_exception(server: str, page: object, lang: str
     assert not page.foreign, f"requests left the server (the dashboard must work offline): {page.foreign[:3]}"
 
 
-def _fresh_server(db: Path) -> tuple[subprocess.Popen, str]:
+def _start_server(db: Path) -> tuple[subprocess.Popen, str]:
+    """A new Streamlit process on a free loopback port, not waited for."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-                             "--server.port", str(port)], cwd=ROOT, env={**os.environ, "PANTAU_DB": str(db)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            if urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
-                return proc, base
-        except OSError:
-            time.sleep(0.25)
-    proc.terminate()
-    pytest.fail("streamlit did not start")
+                             "--server.port", str(port), "--server.address", "127.0.0.1"], cwd=ROOT,
+                            env={**os.environ, "PANTAU_DB": str(db)}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    return proc, f"http://127.0.0.1:{port}"
 
 
-def test_every_registry_address_typed_first_on_a_fresh_server_opens_the_app(sample_db: Path, page: object) -> None:
-    """Each address of the page registry (its own and its file's name), as the very first request of a new server:
-    the app frame is drawn around the right page, and no "Page not found" dialog appears."""
+@pytest.mark.parametrize("which", ["own", pytest.param("file", marks=pytest.mark.slow)])
+def test_every_registry_address_typed_first_on_a_fresh_server_opens_the_app(sample_db: Path, page: object,
+                                                                           which: str) -> None:
+    """Each address of the page registry, as the very first request of a new server: the app frame is drawn around
+    the right page, and no "Page not found" dialog appears. Every page's own address in the default run; the
+    addresses made of the pages' file names (the same route through Streamlit) with -m slow."""
     browser = page.context.browser  # the module's browser: one Playwright per thread
-    for spec in registry.PAGES:
-        for address in sorted(registry.addresses(spec)):
-            proc, base = _fresh_server(sample_db)
+    addresses = [(spec, address) for spec in registry.PAGES for address in sorted(registry.addresses(spec))
+                 if (address == spec.url_path) == (which == "own")]
+    upcoming = _start_server(sample_db)  # each server starts while the one before it is looked at
+    try:
+        for i, (spec, address) in enumerate(addresses):
+            proc, base = upcoming
             try:
+                wait_healthy(base, 60)
+                upcoming = _start_server(sample_db) if i + 1 < len(addresses) else None
                 tab = browser.new_page(viewport={"width": 1400, "height": 1000})
                 tab.goto(f"{base}/{address}")
                 if spec.key == "kiosk":
@@ -158,3 +158,7 @@ def test_every_registry_address_typed_first_on_a_fresh_server_opens_the_app(samp
             finally:
                 proc.terminate()
                 proc.wait(timeout=20)
+    finally:
+        if upcoming is not None and upcoming[0].poll() is None:
+            upcoming[0].terminate()
+            upcoming[0].wait(timeout=20)

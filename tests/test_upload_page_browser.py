@@ -10,6 +10,7 @@ import pytest
 
 from etl.ingest.auth import hash_password
 from tests import ingest_helpers
+from tests.axe_check import assert_accessible
 from tests.conftest import browser_required
 from tests.corpus import CASES, write_case
 from tests.ingest_helpers import checksum, copy_db
@@ -73,6 +74,7 @@ def test_upload_page_good_and_bad_file(app: tuple[str, Path], tmp_path: Path) ->
         invalid = page.locator('[data-testid="stMetric"]', has_text="Invalid rows").last
         assert invalid.locator('[data-testid="stMetricValue"]').inner_text() == "1"  # the grid itself is a canvas
         page.screenshot(path=str(SHOTS / "upload_bad_file.png"), full_page=True)
+        assert_accessible(page, "unggah, signed in, a validation report", "en")
         page.locator(".st-key-upload_load button").click()
         page.get_by_text("Rejected: the database is unchanged").wait_for(timeout=60_000)
         assert checksum(db)[:4] == before[:4]
@@ -80,6 +82,7 @@ def test_upload_page_good_and_bad_file(app: tuple[str, Path], tmp_path: Path) ->
         # a good file with names and NIKs: they are dropped, the rows load and get a load id
         _upload(page, good, "holds NIK numbers", "All rows are valid.")
         page.screenshot(path=str(SHOTS / "upload_good_preview.png"), full_page=True)
+        assert_accessible(page, "unggah, signed in, a preview", "en")
         page.locator(".st-key-upload_load button").click()
         page.get_by_text("Loaded: 4 rows").wait_for(timeout=60_000)
         page.screenshot(path=str(SHOTS / "upload_good_loaded.png"), full_page=True)
